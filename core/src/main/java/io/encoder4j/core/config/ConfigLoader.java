@@ -1,0 +1,252 @@
+package io.encoder4j.core.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Loads a YAML job file into a config record: applies {@code key=value} overrides by dotted path, rejects unknown
+ * keys (with a suggestion) and values of the wrong type, and runs the records' own validation. Every failure is a
+ * {@link ConfigException} with a one-line message naming the file, the line and the key.
+ *
+ * <p>Keys are snake_case in YAML and camelCase in the records. Missing keys bind to {@code null}, which the records'
+ * compact constructors replace with defaults.
+ */
+public final class ConfigLoader {
+
+    private static final ObjectMapper MAPPER = YAMLMapper.builder(
+                    YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build())
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            .build();
+
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
+
+    private ConfigLoader() {}
+
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** Reads {@code file}, applies {@code overrides} ("a.b=value"), and binds the result to {@code type}. */
+    public static <T> T load(Path file, Class<T> type, List<String> overrides) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(file + ": config file not found");
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read config file: " + e.getMessage(), e);
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + ": line " + e.getLocation().getLineNr() + ": invalid YAML: "
+                    + e.getOriginalMessage().lines().findFirst().orElse(""), e);
+        }
+        if (root == null || root instanceof MissingNode || root.isNull()) {
+            root = JsonNodeFactory.instance.objectNode();
+        }
+        if (!root.isObject()) {
+            throw new ConfigException(file + ": the top level must be a mapping of keys to values");
+        }
+        Map<String, String> overridden = new HashMap<>();
+        for (String override : overrides) {
+            String key = applyOverride((ObjectNode) root, override);
+            overridden.put(key, override);
+        }
+        try {
+            return MAPPER.treeToValue(root, type);
+        } catch (JsonMappingException e) {
+            String key = dottedPath(e);
+            String where = overridden.containsKey(key)
+                    ? "override '" + overridden.get(key) + "'"
+                    : lineOf(text, key).map(l -> "line " + l).orElse("");
+            throw new ConfigException(file + ": " + (where.isEmpty() ? "" : where + ": ") + describe(e, key), e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The resolved config as YAML, in the same snake_case keys a user writes. */
+    public static String toYaml(Object config) {
+        try {
+            return MAPPER.writeValueAsString(config);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write config as YAML", e);
+        }
+    }
+
+    /** The same snake_case form as JSON, readable again by {@link #load} (JSON is YAML). */
+    public static String toJson(Object config) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write config as JSON", e);
+        }
+    }
+
+    /** Sets the value at a dotted path, parsing the value as a YAML scalar or flow collection. */
+    static String applyOverride(ObjectNode root, String override) {
+        int eq = override.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigException("override '" + override + "' is not of the form key=value");
+        }
+        String key = override.substring(0, eq).trim();
+        String raw = override.substring(eq + 1);
+        String[] parts = key.split("\\.");
+        ObjectNode node = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = node.get(parts[i]);
+            if (child == null || child.isNull()) {
+                child = node.putObject(parts[i]);
+            } else if (!child.isObject()) {
+                throw new ConfigException("override '" + override + "': '"
+                        + String.join(".", java.util.Arrays.copyOf(parts, i + 1)) + "' is not a section");
+            }
+            node = (ObjectNode) child;
+        }
+        JsonNode value;
+        try {
+            value = raw.isEmpty() ? JsonNodeFactory.instance.nullNode() : MAPPER.readTree(raw);
+        } catch (JsonProcessingException e) {
+            value = JsonNodeFactory.instance.textNode(raw);
+        }
+        node.set(parts[parts.length - 1], value == null ? JsonNodeFactory.instance.textNode(raw) : value);
+        return key;
+    }
+
+    private static String describe(JsonMappingException e, String key) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            List<String> known = u.getKnownPropertyIds().stream().map(Object::toString).sorted()
+                    .collect(Collectors.toList());
+            return "unknown key '" + key + "'" + Suggestions.didYouMean(u.getPropertyName(), known)
+                    + "; known keys here: " + String.join(", ", known);
+        }
+        if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException iae) {
+            String parent = dottedPath(e);
+            return (parent.isEmpty() ? "" : parent + ".") + iae.getMessage();
+        }
+        if (e instanceof InvalidFormatException f) {
+            return key + ": expected " + typeName(f.getTargetType()) + ", got '" + f.getValue() + "'";
+        }
+        if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+            return key + ": expected " + typeName(m.getTargetType());
+        }
+        return key + ": " + e.getOriginalMessage().lines().findFirst().orElse("");
+    }
+
+    private static String typeName(Class<?> t) {
+        if (t == Integer.class || t == int.class || t == Long.class || t == long.class) {
+            return "an integer";
+        }
+        if (t == Float.class || t == float.class || t == Double.class || t == double.class) {
+            return "a number";
+        }
+        if (t == Boolean.class || t == boolean.class) {
+            return "true or false";
+        }
+        if (t == String.class) {
+            return "a string";
+        }
+        if (List.class.isAssignableFrom(t)) {
+            return "a list";
+        }
+        if (t.isRecord()) {
+            return "a section (a mapping of keys to values)";
+        }
+        return "a value of type " + t.getSimpleName();
+    }
+
+    private static String dottedPath(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The line of the YAML text where the key at the dotted path is written (list indices ignored). */
+    static java.util.Optional<Integer> lineOf(String yaml, String dottedKey) {
+        String target = dottedKey.replaceAll("\\[\\d+]", "");
+        if (target.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try (JsonParser p = MAPPER.getFactory().createParser(yaml)) {
+            Deque<String> path = new ArrayDeque<>();
+            Deque<Boolean> isObject = new ArrayDeque<>();
+            String pendingField = null;
+            Integer best = null;
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                switch (t) {
+                    case FIELD_NAME -> {
+                        pendingField = p.currentName();
+                        String full = path.isEmpty() ? pendingField : String.join(".", path) + "." + pendingField;
+                        if (full.equals(target)) {
+                            return java.util.Optional.of(p.currentTokenLocation().getLineNr());
+                        }
+                        if (target.startsWith(full + ".")) {
+                            best = p.currentTokenLocation().getLineNr();
+                        }
+                    }
+                    case START_OBJECT, START_ARRAY -> {
+                        // a section or list opened by a key extends the path; list items do not
+                        if (pendingField != null) {
+                            path.addLast(pendingField);
+                            isObject.push(true);
+                        } else {
+                            isObject.push(false);
+                        }
+                        pendingField = null;
+                    }
+                    case END_OBJECT, END_ARRAY -> {
+                        if (!isObject.isEmpty() && isObject.pop()) {
+                            path.removeLast();
+                        }
+                    }
+                    default -> pendingField = null;
+                }
+            }
+            return java.util.Optional.ofNullable(best);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.encoder4j.models;
+
+import io.encoder4j.core.attention.AttentionConfig;
+import io.encoder4j.core.config.Checks;
+
+/**
+ * Architecture of a RoBERTa-style encoder. {@code null} fields take the defaults below (a quickstart-sized model);
+ * {@code vocabSize} and {@code maxPositionEmbeddings} may stay {@code null} in a job file, where they are derived
+ * from the tokenizer and the sequence length.
+ *
+ * @param maxPositionEmbeddings rows of the position table: RoBERTa numbers positions from {@code padTokenId + 1},
+ *     so it must be at least the sequence length + 2
+ */
+public record EncoderConfig(
+        Integer vocabSize,
+        Integer hiddenSize,
+        Integer numLayers,
+        Integer numHeads,
+        Integer intermediateSize,
+        Integer maxPositionEmbeddings,
+        Float dropout,
+        Float layerNormEps,
+        Float initializerRange,
+        Integer padTokenId,
+        AttentionConfig attention) {
+
+    public EncoderConfig {
+        hiddenSize = hiddenSize == null ? 256 : hiddenSize;
+        numLayers = numLayers == null ? 4 : numLayers;
+        numHeads = numHeads == null ? 4 : numHeads;
+        intermediateSize = intermediateSize == null ? 4 * hiddenSize : intermediateSize;
+        dropout = dropout == null ? 0.1f : dropout;
+        layerNormEps = layerNormEps == null ? 1e-5f : layerNormEps;
+        initializerRange = initializerRange == null ? 0.02f : initializerRange;
+        padTokenId = padTokenId == null ? 1 : padTokenId;
+        attention = attention == null ? new AttentionConfig(null, null) : attention;
+        if (vocabSize != null) {
+            Checks.positive("vocab_size", vocabSize);
+        }
+        if (maxPositionEmbeddings != null) {
+            Checks.positive("max_position_embeddings", maxPositionEmbeddings);
+        }
+        Checks.positive("hidden_size", hiddenSize);
+        Checks.positive("num_layers", numLayers);
+        Checks.positive("num_heads", numHeads);
+        Checks.positive("intermediate_size", intermediateSize);
+        Checks.probability("dropout", dropout);
+        Checks.positive("layer_norm_eps", layerNormEps);
+        Checks.positive("initializer_range", initializerRange);
+        Checks.nonNegative("pad_token_id", padTokenId);
+        if (hiddenSize % numHeads != 0) {
+            throw new IllegalArgumentException(
+                    "hidden_size " + hiddenSize + " must be divisible by num_heads " + numHeads);
+        }
+    }
+
+    /** The longest input the position table allows (RoBERTa reserves {@code padTokenId + 1} rows). */
+    public int maxSequenceLength() {
+        return maxPositionEmbeddings - padTokenId - 1;
+    }
+
+    /** Fills what a job derives: the vocabulary of its tokenizer and room for its sequence length. */
+    public EncoderConfig resolve(int tokenizerVocabSize, int sequenceLength) {
+        int vocab = vocabSize == null ? tokenizerVocabSize : vocabSize;
+        if (vocab < tokenizerVocabSize) {
+            throw new IllegalArgumentException("vocab_size " + vocab
+                    + " is smaller than the tokenizer's vocabulary of " + tokenizerVocabSize);
+        }
+        int positions = maxPositionEmbeddings == null ? sequenceLength + padTokenId + 1 : maxPositionEmbeddings;
+        if (positions < sequenceLength + padTokenId + 1) {
+            throw new IllegalArgumentException("max_position_embeddings " + positions + " is too small for "
+                    + "sequences of " + sequenceLength + " tokens (needs " + (sequenceLength + padTokenId + 1) + ")");
+        }
+        return new EncoderConfig(vocab, hiddenSize, numLayers, numHeads, intermediateSize, positions, dropout,
+                layerNormEps, initializerRange, padTokenId, attention);
+    }
+
+    /** True when every derived field is set, so a model can be built. */
+    public boolean isResolved() {
+        return vocabSize != null && maxPositionEmbeddings != null;
+    }
+}

@@ -1,0 +1,89 @@
+package io.encoder4j.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Token + learned absolute position (+ the single token-type row RoBERTa keeps) embeddings, then LayerNorm and
+ * dropout. Position ids follow RoBERTa ({@code create_position_ids_from_input_ids} in transformers): real tokens are
+ * numbered from {@code pad + 1} by their rank among non-padding tokens, padding gets {@code pad}.
+ */
+public final class RobertaEmbeddings extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final Parameter wordEmbeddings;
+    private final Parameter positionEmbeddings;
+    private final Parameter tokenTypeEmbeddings;
+    private final LayerNorm norm;
+    private final float dropout;
+    private final int padTokenId;
+
+    public RobertaEmbeddings(EncoderConfig config) {
+        super(VERSION);
+        int e = config.hiddenSize();
+        this.wordEmbeddings = addParameter(Parameter.builder().setName("word_embeddings")
+                .setType(Parameter.Type.WEIGHT).optShape(new Shape(config.vocabSize(), e)).build());
+        this.positionEmbeddings = addParameter(Parameter.builder().setName("position_embeddings")
+                .setType(Parameter.Type.WEIGHT).optShape(new Shape(config.maxPositionEmbeddings(), e)).build());
+        this.tokenTypeEmbeddings = addParameter(Parameter.builder().setName("token_type_embeddings")
+                .setType(Parameter.Type.WEIGHT).optShape(new Shape(1, e)).build());
+        this.norm = addChildBlock("norm", LayerNorm.builder().axis(2).optEpsilon(config.layerNormEps()).build());
+        this.dropout = config.dropout();
+        this.padTokenId = config.padTokenId();
+    }
+
+    /** The word embedding matrix (V, E), shared with the tied masked-LM decoder. */
+    public Parameter wordEmbeddings() {
+        return wordEmbeddings;
+    }
+
+    /**
+     * @param ids (B, N) INT64 token ids
+     * @return (B, N, E)
+     */
+    public NDArray embed(ParameterStore ps, NDArray ids, boolean training) {
+        var device = ids.getDevice();
+        NDArray word = ps.getValue(wordEmbeddings, device, training);
+        NDArray position = ps.getValue(positionEmbeddings, device, training);
+        NDArray tokenType = ps.getValue(tokenTypeEmbeddings, device, training);
+        NDArray x = Embedding.embedding(ids, word, SparseFormat.DENSE).singletonOrThrow()
+                .add(Embedding.embedding(positionIds(ids), position, SparseFormat.DENSE).singletonOrThrow())
+                .add(tokenType);
+        x = norm.forward(ps, new NDList(x), training).singletonOrThrow();
+        return training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+    }
+
+    /** (B, N) ids to (B, N) INT64 RoBERTa position ids. */
+    NDArray positionIds(NDArray ids) {
+        NDArray notPad = ids.neq(padTokenId).toType(DataType.INT64, false);
+        return notPad.cumSum(1).mul(notPad).add(padTokenId);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(embed(ps, inputs.head(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(wordEmbeddings.getShape().get(1))};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        norm.initialize(manager, dataType, getOutputShapes(inputShapes)[0]);
+    }
+}
