@@ -1,5 +1,6 @@
 package io.encoder4j.models;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.encoder4j.core.attention.AttentionConfig;
 import io.encoder4j.core.config.Checks;
 
@@ -54,11 +55,6 @@ public record EncoderConfig(
         }
     }
 
-    /** The longest input the position table allows (RoBERTa reserves {@code padTokenId + 1} rows). */
-    public int maxSequenceLength() {
-        return maxPositionEmbeddings - padTokenId - 1;
-    }
-
     /** Fills what a job derives: the vocabulary of its tokenizer and room for its sequence length. */
     public EncoderConfig resolve(int tokenizerVocabSize, int sequenceLength) {
         int vocab = vocabSize == null ? tokenizerVocabSize : vocabSize;
@@ -76,6 +72,7 @@ public record EncoderConfig(
     }
 
     /** True when every derived field is set, so a model can be built. */
+    @JsonIgnore
     public boolean isResolved() {
         return vocabSize != null && maxPositionEmbeddings != null;
     }
