@@ -88,7 +88,7 @@ public final class ConfigLoader {
         try {
             return MAPPER.treeToValue(root, type);
         } catch (JsonMappingException e) {
-            String key = dottedPath(e);
+            String key = offendingKey(e);
             String where = overridden.containsKey(key)
                     ? "override '" + overridden.get(key) + "'"
                     : lineOf(text, key).map(l -> "line " + l).orElse("");
@@ -164,6 +164,22 @@ public final class ConfigLoader {
             return key + ": expected " + typeName(m.getTargetType());
         }
         return key + ": " + e.getOriginalMessage().lines().findFirst().orElse("");
+    }
+
+    /**
+     * The dotted key an error is about. For a record's own validation Jackson points at the record, and the
+     * message starts with the field's key ({@link Checks}), which completes the path.
+     */
+    private static String offendingKey(JsonMappingException e) {
+        String path = dottedPath(e);
+        if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException iae
+                && iae.getMessage() != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([a-z][a-z0-9_]*)\\b").matcher(iae.getMessage());
+            if (m.find()) {
+                return path.isEmpty() ? m.group(1) : path + "." + m.group(1);
+            }
+        }
+        return path;
     }
 
     private static String typeName(Class<?> t) {

@@ -1,0 +1,184 @@
+package io.encoder4j.datasets.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * Encodes and decodes text with any Hugging Face {@code tokenizer.json}, through DJL's bindings
+ * to the Rust {@code tokenizers} library.
+ *
+ * <p>Encoding is raw: no special tokens are added, nothing is truncated or padded. DJL's builder
+ * otherwise truncates to 512 tokens and pads batches to their longest member, which would silently
+ * cut long documents; framing sequences with {@code <s>}/{@code </s>} is left to the caller.
+ *
+ * <p>DJL does not expose the vocabulary, so token lookups read the JSON file itself.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final Map<String, Integer> ids;
+    private final int[] specialIds;
+    private final int vocabSize;
+
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> ids, int[] specialIds) {
+        this.tokenizer = tokenizer;
+        this.ids = ids;
+        this.specialIds = specialIds;
+        this.vocabSize = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+    }
+
+    /**
+     * Loads {@code tokenizerJson}, a tokenizer.json file in any directory.
+     *
+     * @throws IllegalArgumentException naming the file if it is missing, unreadable or invalid
+     */
+    public static TextTokenizer load(Path tokenizerJson) {
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        if (!Files.isRegularFile(tokenizerJson) || !Files.isReadable(tokenizerJson)) {
+            throw new IllegalArgumentException(
+                    "Tokenizer file is missing or unreadable: " + tokenizerJson.toAbsolutePath());
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(tokenizerJson.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "Cannot read tokenizer file " + tokenizerJson.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        Map<String, Integer> ids = new HashMap<>();
+        readModelVocab(root.path("model").path("vocab"), ids);
+        TreeSet<Integer> specials = new TreeSet<>();
+        for (JsonNode added : root.path("added_tokens")) {
+            int id = added.path("id").asInt();
+            ids.put(added.path("content").asText(), id);
+            if (added.path("special").asBoolean()) {
+                specials.add(id);
+            }
+        }
+        HuggingFaceTokenizer tokenizer;
+        try {
+            tokenizer =
+                    HuggingFaceTokenizer.builder()
+                            .optTokenizerPath(tokenizerJson.toAbsolutePath())
+                            .optAddSpecialTokens(false)
+                            .optTruncation(false)
+                            .optPadding(false)
+                            .build();
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(
+                    "Cannot load tokenizer file " + tokenizerJson.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        return new TextTokenizer(
+                tokenizer, Map.copyOf(ids), specials.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * BPE, WordPiece and WordLevel models store the vocabulary as {token: id}; Unigram stores
+     * [token, score] pairs whose position is the id.
+     */
+    private static void readModelVocab(JsonNode vocab, Map<String, Integer> ids) {
+        if (vocab.isObject()) {
+            for (Map.Entry<String, JsonNode> field : vocab.properties()) {
+                ids.put(field.getKey(), field.getValue().asInt());
+            }
+        } else if (vocab.isArray()) {
+            for (int id = 0; id < vocab.size(); id++) {
+                ids.put(vocab.get(id).path(0).asText(), id);
+            }
+        }
+    }
+
+    /** The token ids of {@code text}, without special tokens added. */
+    public int[] encode(String text) {
+        return toInts(tokenizer.encode(text).getIds());
+    }
+
+    /** Encodes several texts in one native call, which parallelises over the texts. */
+    public List<int[]> encodeBatch(List<String> texts) {
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        List<int[]> result = new ArrayList<>(encodings.length);
+        for (Encoding encoding : encodings) {
+            result.add(toInts(encoding.getIds()));
+        }
+        return result;
+    }
+
+    /** The text of {@code ids}; special tokens are kept as their text. */
+    public String decode(int[] ids) {
+        return tokenizer.decode(Arrays.stream(ids).asLongStream().toArray(), false);
+    }
+
+    /** The number of ids, model vocabulary and added tokens included (largest id + 1). */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /**
+     * The id of {@code token}, a vocabulary entry (in byte-level form for byte-level BPE) or an
+     * added token.
+     *
+     * @throws IllegalArgumentException if the tokenizer has no such token
+     */
+    public int idOf(String token) {
+        Integer id = ids.get(token);
+        if (id == null) {
+            throw new IllegalArgumentException("Token not in vocabulary: " + token);
+        }
+        return id;
+    }
+
+    /** Whether {@code id} is a special added token. */
+    public boolean isSpecial(int id) {
+        return Arrays.binarySearch(specialIds, id) >= 0;
+    }
+
+    /** The ids of the special added tokens, ascending. */
+    public int[] specialIds() {
+        return specialIds.clone();
+    }
+
+    public int bosId() {
+        return idOf(BpeTrainingSettings.BOS);
+    }
+
+    public int padId() {
+        return idOf(BpeTrainingSettings.PAD);
+    }
+
+    public int eosId() {
+        return idOf(BpeTrainingSettings.EOS);
+    }
+
+    public int unkId() {
+        return idOf(BpeTrainingSettings.UNK);
+    }
+
+    public int maskId() {
+        return idOf(BpeTrainingSettings.MASK);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    private static int[] toInts(long[] ids) {
+        int[] result = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            result[i] = Math.toIntExact(ids[i]);
+        }
+        return result;
+    }
+}
