@@ -91,6 +91,18 @@ public final class PackedCorpusBuilder {
         return readManifest(entry, tokenizerJson, false);
     }
 
+    private static TextTokenizer openTokenizer(Path file, String key) {
+        try {
+            TextTokenizer tokenizer = TextTokenizer.load(file);
+            // Packing needs the RoBERTa frame tokens; fail here rather than halfway through.
+            tokenizer.bosId();
+            tokenizer.eosId();
+            return tokenizer;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key + ".tokenizer: " + e.getMessage(), e);
+        }
+    }
+
     private static void trainTokenizer(List<String> documents, TokenizerConfig config, Path out, String key)
             throws IOException {
         LOG.info("Training a byte-level BPE tokenizer (vocabulary {}) on {} documents",
@@ -116,7 +128,7 @@ public final class PackedCorpusBuilder {
         long blocks = 0;
         long trainBlocks = 0;
         long validationBlocks = 0;
-        try (TextTokenizer tokenizer = TextTokenizer.load(tokenizerJson);
+        try (TextTokenizer tokenizer = openTokenizer(tokenizerJson, key);
                 ArrowShardWriter train = new ArrowShardWriter(dir.resolve("train"), 1024, 1L << 20);
                 ArrowShardWriter validation = new ArrowShardWriter(dir.resolve("validation"), 1024, 1L << 20)) {
             int vocab = tokenizer.vocabSize();

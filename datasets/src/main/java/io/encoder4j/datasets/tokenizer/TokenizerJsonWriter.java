@@ -39,7 +39,8 @@ public final class TokenizerJsonWriter {
         Path target = file.toAbsolutePath();
         Path directory = target.getParent();
         Files.createDirectories(directory);
-        Path temp = Files.createTempFile(directory, "." + target.getFileName(), ".tmp");
+        // A sibling name (not createTempFile, whose owner-only permissions the renamed file would keep).
+        Path temp = directory.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 JSON.writeValue(out, root);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.datasets.masking.MaskedBatch;
 import io.encoder4j.datasets.masking.MlmMasker;
 import io.encoder4j.datasets.pretraining.BlockBatchSampler;
@@ -101,7 +102,14 @@ public final class MaskedLmPretrainer {
                 float gradNorm = optimizer.step(lr, logNow);
                 if (logNow) {
                     double loss = lossSum.getFloat() / lossCount;
-                    lossSum.muli(0);
+                    if (!Double.isFinite(loss)) {
+                        // Once a step diverges every later one is NaN too: stop instead of training on.
+                        throw new ConfigException("training.learning_rate: the loss became " + loss + " before step "
+                                + (step + 1) + "; lower learning_rate (" + config.learningRate() + ") or raise "
+                                + "warmup_steps (" + config.warmupSteps() + ")");
+                    }
+                    lossSum.close();
+                    lossSum = accumulators.zeros(new Shape(), DataType.FLOAT32);
                     lossCount = 0;
                     long now = System.nanoTime();
                     int stepsInInterval = (step + 1) % config.logEvery() == 0 ? config.logEvery()

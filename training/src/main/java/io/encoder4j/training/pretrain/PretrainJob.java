@@ -39,7 +39,13 @@ public final class PretrainJob {
     /** Loads, validates and runs the job in {@code file} with {@code overrides} applied. */
     public static MaskedLmPretrainer.Result run(Path file, List<String> overrides) throws IOException {
         PretrainJobConfig job = ConfigLoader.load(file, PretrainJobConfig.class, overrides);
-        return run(job);
+        try {
+            return run(job);
+        } catch (ConfigException e) {
+            // Problems found while running (a missing corpus, an existing run directory) name their key;
+            // the job file completes the address.
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
     }
 
     public static MaskedLmPretrainer.Result run(PretrainJobConfig job) throws IOException {
@@ -59,6 +65,9 @@ public final class PretrainJob {
                 throw new ConfigException("model.pad_token_id: " + job.model().padTokenId()
                         + " differs from the tokenizer's <pad> id " + tokenizer.padId());
             }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("data.tokenizer: " + data.tokenizerJson() + " is not a RoBERTa-style "
+                    + "tokenizer: " + e.getMessage(), e);
         }
         try {
             model = job.model().resolve(vocab, data.seqLength());

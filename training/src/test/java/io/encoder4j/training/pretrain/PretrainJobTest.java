@@ -92,7 +92,7 @@ class PretrainJobTest {
         byte[] metricsBefore = Files.readAllBytes(run.resolve("metrics.jsonl"));
         StringWriter again = new StringWriter();
         assertEquals(2, cli(again, "pretrain", job.toString()));
-        assertEquals("error: run.name: " + run + " already exists; choose another run.name or set "
+        assertEquals("error: " + job + ": run.name: " + run + " already exists; choose another run.name or set "
                 + "run.overwrite=true to replace its outputs\n", again.toString());
         assertArrayEquals(metricsBefore, Files.readAllBytes(run.resolve("metrics.jsonl")));
 
@@ -105,9 +105,12 @@ class PretrainJobTest {
     @Test
     void badInputIsOneLineNamingFileAndKey() throws Exception {
         String file = job.toString();
-        assertError("error: data.corpus: corpus path 'missing/dir' does not exist", "data.corpus=[missing/dir]");
+        assertError("error: " + file + ": data.corpus: corpus path 'missing/dir' does not exist",
+                "data.corpus=[missing/dir]");
         Path empty = Files.writeString(dir.resolve("empty.txt"), "\n\n");
-        assertError("error: data.corpus: the corpus is empty", "data.corpus=[" + empty + "]");
+        assertError("error: " + file + ": data.corpus: the corpus is empty", "data.corpus=[" + empty + "]");
+        Path notTokenizer = Files.writeString(dir.resolve("not-a-tokenizer.json"), "{\"model\": {}}");
+        assertError("error: " + file + ": data.tokenizer: ", "data.tokenizer.path=" + notTokenizer);
         assertError("error: " + file + ": override 'training.batch_sise=4': unknown key 'training.batch_sise' "
                 + "(did you mean 'batch_size'?)", "training.batch_sise=4");
         Path typo = Files.writeString(dir.resolve("typo.yaml"), Files.readString(job)
