@@ -9,6 +9,7 @@ import io.encoder4j.core.config.Checks;
  * {@code vocabSize} and {@code maxPositionEmbeddings} may stay {@code null} in a job file, where they are derived
  * from the tokenizer and the sequence length.
  *
+ * @param preNorm LayerNorm before each sublayer (and once after the last layer) instead of RoBERTa's after
  * @param maxPositionEmbeddings rows of the position table: RoBERTa numbers positions from {@code padTokenId + 1},
  *     so it must be at least the sequence length + 2
  */
@@ -23,7 +24,19 @@ public record EncoderConfig(
         Float layerNormEps,
         Float initializerRange,
         Integer padTokenId,
+        String positionInit,
+        Boolean preNorm,
         AttentionConfig attention) {
+
+    /** RoBERTa's initialisation of the position table: N(0, initializer_range) like every other weight. */
+    public static final String POSITION_INIT_NORMAL = "normal";
+    /** Sinusoids scaled to the same spread ({@link SinusoidalInitializer}). */
+    public static final String POSITION_INIT_SINUSOIDAL = "sinusoidal";
+
+    /** Every field at its default. */
+    public static EncoderConfig defaults() {
+        return new EncoderConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
 
     public EncoderConfig {
         hiddenSize = hiddenSize == null ? 256 : hiddenSize;
@@ -34,7 +47,13 @@ public record EncoderConfig(
         layerNormEps = layerNormEps == null ? 1e-5f : layerNormEps;
         initializerRange = initializerRange == null ? 0.02f : initializerRange;
         padTokenId = padTokenId == null ? 1 : padTokenId;
+        positionInit = positionInit == null ? POSITION_INIT_NORMAL : positionInit;
+        preNorm = preNorm != null && preNorm;
         attention = attention == null ? new AttentionConfig(null, null) : attention;
+        if (!positionInit.equals(POSITION_INIT_NORMAL) && !positionInit.equals(POSITION_INIT_SINUSOIDAL)) {
+            throw new IllegalArgumentException("position_init must be '" + POSITION_INIT_NORMAL + "' or '"
+                    + POSITION_INIT_SINUSOIDAL + "', got '" + positionInit + "'");
+        }
         if (vocabSize != null) {
             Checks.positive("vocab_size", vocabSize);
         }
@@ -68,7 +87,7 @@ public record EncoderConfig(
                     + "sequences of " + sequenceLength + " tokens (needs " + (sequenceLength + padTokenId + 1) + ")");
         }
         return new EncoderConfig(vocab, hiddenSize, numLayers, numHeads, intermediateSize, positions, dropout,
-                layerNormEps, initializerRange, padTokenId, attention);
+                layerNormEps, initializerRange, padTokenId, positionInit, preNorm, attention);
     }
 
     /** True when every derived field is set, so a model can be built. */

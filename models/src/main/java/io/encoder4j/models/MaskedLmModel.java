@@ -29,6 +29,10 @@ public final class MaskedLmModel extends AbstractBlock {
         this.head = addChildBlock("lm_head", new MaskedLmHead(config, encoder.embeddings().wordEmbeddings()));
         // BERT/RoBERTa initialisation: every weight N(0, initializer_range); biases 0, LayerNorm gamma 1, beta 0.
         setInitializer(new NormalInitializer(config.initializerRange()), Parameter.Type.WEIGHT);
+        if (EncoderConfig.POSITION_INIT_SINUSOIDAL.equals(config.positionInit())) {
+            encoder.embeddings().positionEmbeddings()
+                    .setInitializer(new SinusoidalInitializer(config.initializerRange()));
+        }
     }
 
     /** Builds and initialises a model for inputs of (batch, length) on {@code manager}'s device. */

@@ -49,6 +49,11 @@ public final class RobertaEmbeddings extends AbstractBlock {
         return wordEmbeddings;
     }
 
+    /** The learned (P, E) position table. */
+    public Parameter positionEmbeddings() {
+        return positionEmbeddings;
+    }
+
     /**
      * @param ids (B, N) INT64 token ids
      * @return (B, N, E)

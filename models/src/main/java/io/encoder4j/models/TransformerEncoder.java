@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.encoder4j.core.attention.AttentionContext;
@@ -26,6 +27,8 @@ public final class TransformerEncoder extends AbstractBlock {
     private final EncoderConfig config;
     private final RobertaEmbeddings embeddings;
     private final List<TransformerLayer> layers;
+    /** Only for pre-LN stacks, whose residual stream is never normalised otherwise. */
+    private final LayerNorm finalNorm;
 
     public TransformerEncoder(EncoderConfig config) {
         super(VERSION);
@@ -38,9 +41,11 @@ public final class TransformerEncoder extends AbstractBlock {
         for (int i = 0; i < config.numLayers(); i++) {
             var attention = AttentionRegistry.create(config.attention(), config.hiddenSize(), config.numHeads());
             built.add(addChildBlock("layer" + i, new TransformerLayer(attention, config.hiddenSize(),
-                    config.intermediateSize(), config.dropout(), config.layerNormEps())));
+                    config.intermediateSize(), config.dropout(), config.layerNormEps(), config.preNorm())));
         }
         this.layers = Collections.unmodifiableList(built);
+        this.finalNorm = config.preNorm()
+                ? addChildBlock("final_norm", TransformerLayer.layerNorm(config.layerNormEps())) : null;
     }
 
     public EncoderConfig config() {
@@ -62,7 +67,7 @@ public final class TransformerEncoder extends AbstractBlock {
         for (TransformerLayer layer : layers) {
             x = layer.apply(ps, x, ctx, training);
         }
-        return x;
+        return finalNorm == null ? x : finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
     @Override
@@ -85,6 +90,9 @@ public final class TransformerEncoder extends AbstractBlock {
         Shape additive = new Shape(ids.get(0), 1, 1, ids.get(1));
         for (TransformerLayer layer : layers) {
             layer.initialize(manager, dataType, hidden, mask, additive);
+        }
+        if (finalNorm != null) {
+            finalNorm.initialize(manager, dataType, hidden);
         }
     }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MaskedLmModelTest {
 
     private static final EncoderConfig TINY =
-            new EncoderConfig(50, 16, 2, 4, 32, 12, 0.1f, null, null, null, null);
+            new EncoderConfig(50, 16, 2, 4, 32, 12, 0.1f, null, null, null, null, null, null);
 
     private static NDManager manager;
 
@@ -50,9 +50,14 @@ class MaskedLmModelTest {
         assertArrayEquals(new long[] {2, 3, 4, 5, 1, 1}, positions.toLongArray());
     }
 
-    @Test
-    void everyParameterReceivesGradientAndTiedDecoderIsShared() {
-        MaskedLmModel model = MaskedLmModel.create(TINY, manager);
+    private static EncoderConfig tiny(String positionInit, boolean preNorm) {
+        return new EncoderConfig(50, 16, 2, 4, 32, 12, 0.1f, null, null, null, positionInit, preNorm, null);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void everyParameterReceivesGradientAndTiedDecoderIsShared(boolean preNorm) {
+        MaskedLmModel model = MaskedLmModel.create(tiny(null, preNorm), manager);
         ParameterStore ps = new ParameterStore(manager, false);
         NDArray input = manager.create(new long[] {0, 5, 4, 7, 8, 2, 0, 9, 4, 2, 1, 1}, new Shape(2, 6));
         NDArray mask = manager.create(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, new Shape(2, 6));
@@ -72,8 +77,26 @@ class MaskedLmModelTest {
             count++;
         }
         // The tied decoder is not a second parameter: embeddings (3) + LN (2) + per layer
-        // (q, k, v, out: 8; two LN: 4; FFN: 4) + head (dense 2, LN 2, bias 1).
-        assertEquals(3 + 2 + 2 * 16 + 5, count);
+        // (q, k, v, out: 8; two LN: 4; FFN: 4) + head (dense 2, LN 2, bias 1) + pre-LN's final LN (2).
+        assertEquals(3 + 2 + 2 * 16 + 5 + (preNorm ? 2 : 0), count);
+    }
+
+    @Test
+    void positionTableStartsAtScaledSinusoidsWhenAsked() {
+        float[] sinusoidal = MaskedLmModel.create(tiny("sinusoidal", false), manager).encoder().embeddings()
+                .positionEmbeddings().getArray().toFloatArray();
+        double scale = 0.02 * Math.sqrt(2);
+        // Row 5, dimensions 0 and 1: sin(5) and cos(5); dimension 2: sin(5 / 10000^(2/16)).
+        assertEquals(scale * Math.sin(5), sinusoidal[5 * 16], 1e-6);
+        assertEquals(scale * Math.cos(5), sinusoidal[5 * 16 + 1], 1e-6);
+        assertEquals(scale * Math.sin(5 / Math.pow(10000, 2.0 / 16)), sinusoidal[5 * 16 + 2], 1e-6);
+        float[] normal = MaskedLmModel.create(tiny(null, false), manager).encoder().embeddings()
+                .positionEmbeddings().getArray().toFloatArray();
+        double sumSquares = 0;
+        for (float v : normal) {
+            sumSquares += v * v;
+        }
+        assertEquals(0.02, Math.sqrt(sumSquares / normal.length), 0.005);
     }
 
     @Test

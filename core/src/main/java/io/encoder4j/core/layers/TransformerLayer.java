@@ -14,8 +14,9 @@ import io.encoder4j.core.attention.AttentionContext;
 import io.encoder4j.core.attention.SelfAttention;
 
 /**
- * One post-LayerNorm encoder layer as in BERT/RoBERTa: {@code h = LN(x + drop(attn(x)))},
- * {@code y = LN(h + drop(ffn(h)))}. Inputs of the block form: {@code [hidden (B,N,E), paddingMask (B,N),
+ * One encoder layer. Post-LayerNorm as in BERT/RoBERTa: {@code h = LN(x + drop(attn(x)))},
+ * {@code y = LN(h + drop(ffn(h)))}; or pre-LayerNorm (Xiong et al. 2020): {@code h = x + drop(attn(LN(x)))},
+ * {@code y = h + drop(ffn(LN(h)))}, whose encoder then needs a final LayerNorm. Inputs of the block form: {@code [hidden (B,N,E), paddingMask (B,N),
  * additiveKeyMask (B,1,1,N)]}.
  */
 public final class TransformerLayer extends AbstractBlock {
@@ -27,10 +28,12 @@ public final class TransformerLayer extends AbstractBlock {
     private final FeedForward feedForward;
     private final LayerNorm outputNorm;
     private final float dropout;
+    private final boolean preNorm;
 
-    public TransformerLayer(
-            SelfAttention attention, int hiddenSize, int intermediateSize, float dropout, float layerNormEps) {
+    public TransformerLayer(SelfAttention attention, int hiddenSize, int intermediateSize, float dropout,
+            float layerNormEps, boolean preNorm) {
         super(VERSION);
+        this.preNorm = preNorm;
         this.attention = addChildBlock("attention", attention);
         this.attentionNorm = addChildBlock("attention_norm", layerNorm(layerNormEps));
         this.feedForward = addChildBlock("feed_forward", new FeedForward(hiddenSize, intermediateSize));
@@ -39,16 +42,24 @@ public final class TransformerLayer extends AbstractBlock {
     }
 
     /** LayerNorm over the last axis of (B, N, E); DJL's default would normalise over N and E together. */
-    static LayerNorm layerNorm(float eps) {
+    public static LayerNorm layerNorm(float eps) {
         return LayerNorm.builder().axis(2).optEpsilon(eps).build();
     }
 
     /** (B, N, E) to (B, N, E). */
     public NDArray apply(ParameterStore ps, NDArray x, AttentionContext ctx, boolean training) {
-        NDArray a = dropout(attention.attend(ps, x, ctx, training), training);
-        NDArray h = attentionNorm.forward(ps, new NDList(x.add(a)), training).singletonOrThrow();
-        NDArray f = dropout(feedForward.apply(ps, h, training), training);
-        return outputNorm.forward(ps, new NDList(h.add(f)), training).singletonOrThrow();
+        if (preNorm) {
+            NDArray h = x.add(dropout(attention.attend(ps, norm(ps, attentionNorm, x, training), ctx, training),
+                    training));
+            return h.add(dropout(feedForward.apply(ps, norm(ps, outputNorm, h, training), training), training));
+        }
+        NDArray h = norm(ps, attentionNorm, x.add(dropout(attention.attend(ps, x, ctx, training), training)),
+                training);
+        return norm(ps, outputNorm, h.add(dropout(feedForward.apply(ps, h, training), training)), training);
+    }
+
+    private static NDArray norm(ParameterStore ps, LayerNorm norm, NDArray x, boolean training) {
+        return norm.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
     private NDArray dropout(NDArray x, boolean training) {

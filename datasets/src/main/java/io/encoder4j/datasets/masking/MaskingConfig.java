@@ -9,6 +9,11 @@ import io.encoder4j.core.config.Checks;
  */
 public record MaskingConfig(Float maskProbability, Float maskTokenFraction, Float randomTokenFraction) {
 
+    /** Every field at its default. */
+    public static MaskingConfig defaults() {
+        return new MaskingConfig(null, null, null);
+    }
+
     public MaskingConfig {
         maskProbability = maskProbability == null ? 0.15f : maskProbability;
         maskTokenFraction = maskTokenFraction == null ? 0.8f : maskTokenFraction;

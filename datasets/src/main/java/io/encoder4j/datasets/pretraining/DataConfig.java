@@ -14,6 +14,11 @@ import java.util.List;
 public record DataConfig(
         List<String> corpus, TokenizerConfig tokenizer, Integer seqLength, Float validationFraction, String cacheDir) {
 
+    /** Every field at its default. */
+    public static DataConfig defaults() {
+        return new DataConfig(null, null, null, null, null);
+    }
+
     public DataConfig {
         corpus = corpus == null ? List.of() : List.copyOf(corpus);
         tokenizer = tokenizer == null ? new TokenizerConfig(null, null, null) : tokenizer;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.encoder4j.core.config.ConfigException;
+import io.encoder4j.core.io.FileTrees;
 import io.encoder4j.datasets.arrow.ArrowShardWriter;
 import io.encoder4j.datasets.corpus.TextCorpus;
 import io.encoder4j.datasets.tokenizer.BpeTrainingSettings;
@@ -17,10 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,13 +79,13 @@ public final class PackedCorpusBuilder {
             documents = corpus.documents(key + ".corpus");
         }
         Path tmp = cache.resolve("packed-" + fp + ".tmp-" + ProcessHandle.current().pid());
-        deleteRecursively(tmp);
+        FileTrees.deleteRecursively(tmp);
         try {
             build(documents, tokenizerJson, config, corpus, fp, tmp, key);
-            deleteRecursively(entry);
+            FileTrees.deleteRecursively(entry);
             Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            deleteRecursively(tmp);
+            FileTrees.deleteRecursively(tmp);
         }
         return readManifest(entry, tokenizerJson, false);
     }
@@ -236,17 +235,6 @@ public final class PackedCorpusBuilder {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

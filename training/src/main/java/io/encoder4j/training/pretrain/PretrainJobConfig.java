@@ -10,13 +10,11 @@ public record PretrainJobConfig(
         RunConfig run, DataConfig data, EncoderConfig model, MaskingConfig masking, TrainingConfig training) {
 
     public PretrainJobConfig {
-        run = run == null ? new RunConfig(null, null, null, null) : run;
-        data = data == null ? new DataConfig(null, null, null, null, null) : data;
-        model = model == null
-                ? new EncoderConfig(null, null, null, null, null, null, null, null, null, null, null) : model;
-        masking = masking == null ? new MaskingConfig(null, null, null) : masking;
-        training = training == null ? new TrainingConfig(null, null, null, null, null, null, null, null, null, null,
-                null, null, null) : training;
+        run = run == null ? RunConfig.defaults() : run;
+        data = data == null ? DataConfig.defaults() : data;
+        model = model == null ? EncoderConfig.defaults() : model;
+        masking = masking == null ? MaskingConfig.defaults() : masking;
+        training = training == null ? TrainingConfig.defaults() : training;
     }
 
     /** The same job with the model's derived fields filled in. */

@@ -23,6 +23,11 @@ public record TrainingConfig(
         Integer evalEvery,
         Integer evalBatches) {
 
+    /** Every field at its default. */
+    public static TrainingConfig defaults() {
+        return new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
     public TrainingConfig {
         batchSize = batchSize == null ? 32 : batchSize;
         gradientAccumulationSteps = gradientAccumulationSteps == null ? 1 : gradientAccumulationSteps;

@@ -9,6 +9,11 @@ import io.encoder4j.core.config.Checks;
  */
 public record RunConfig(String name, String outputDir, Boolean overwrite, Long seed) {
 
+    /** Every field at its default. */
+    public static RunConfig defaults() {
+        return new RunConfig(null, null, null, null);
+    }
+
     public RunConfig {
         name = name == null ? "run" : name;
         outputDir = outputDir == null ? "runs" : outputDir;

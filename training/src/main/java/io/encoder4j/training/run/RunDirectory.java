@@ -1,10 +1,10 @@
 package io.encoder4j.training.run;
 
 import io.encoder4j.core.config.ConfigException;
+import io.encoder4j.core.io.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -36,7 +36,7 @@ public final class RunDirectory {
                         + "run.overwrite=true to replace its outputs");
             }
             for (String output : OUTPUTS) {
-                deleteRecursively(dir.resolve(output));
+                FileTrees.deleteRecursively(dir.resolve(output));
             }
         } else if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new ConfigException("run.output_dir: " + dir + " exists and is not a directory");
@@ -56,17 +56,6 @@ public final class RunDirectory {
     private static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
         }
     }
 }
