@@ -74,6 +74,7 @@ public final class AdamW implements AutoCloseable {
         step++;
         float norm = Float.NaN;
         try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
             List<NDArray> grads = new ArrayList<>(parameters.size());
             NDArray sumSquares = null;
             for (Parameter p : parameters.values()) {

@@ -92,6 +92,7 @@ public final class MaskedLmPretrainer {
                     MaskedBatch batch = masker.mask(train.batch(k), seed * 0x9E3779B97F4A7C15L + k);
                     try (NDScope scope = new NDScope();
                             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                        scope.suppressNotUsedWarning();
                         NDArray loss = loss(batch, true);
                         collector.backward(accumulation == 1 ? loss : loss.div(accumulation));
                         lossSum.addi(loss.stopGradient());
@@ -160,6 +161,7 @@ public final class MaskedLmPretrainer {
             // The same corruption at every evaluation, so successive numbers are comparable.
             MaskedBatch batch = masker.mask(validation.batch(j), (seed ^ EVAL_SALT) * 0x9E3779B97F4A7C15L + j);
             try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
                 NDArray labels = manager.create(batch.labels());
                 NDArray logits = logits(batch, false);
                 long m = batch.labels().length;

@@ -77,7 +77,7 @@ public final class PretrainJob {
         PretrainJobConfig resolved = job.withModel(model);
         Files.writeString(runDir.resolve(RunDirectory.CONFIG), ConfigLoader.toYaml(resolved));
 
-        Engine.getInstance().setRandomSeed((int) (long) job.run().seed());
+        Engine.getInstance().setRandomSeed(job.run().seed().intValue());
         TrainingConfig training = job.training();
         try (NDManager manager = NDManager.newBaseManager();
                 ArrowShardReader trainRows = ArrowShardReader.open(data.trainDir());

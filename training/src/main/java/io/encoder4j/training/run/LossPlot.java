@@ -34,9 +34,7 @@ public final class LossPlot {
             XYSeries ref = chart.addSeries(referenceLabel, new double[] {0, last}, new double[] {reference, reference});
             ref.setMarker(SeriesMarkers.NONE);
         }
-        String name = file.toString();
-        BitmapEncoder.saveBitmap(chart, name.endsWith(".png") ? name.substring(0, name.length() - 4) : name,
-                BitmapEncoder.BitmapFormat.PNG);
+        javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", file.toFile());
     }
 
     private static double[] xs(List<double[]> points) {
