@@ -1,7 +1,6 @@
 package io.encoder4j.core.attention;
 
 import io.encoder4j.core.config.Suggestions;
-import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -25,10 +24,6 @@ public final class AttentionRegistry {
     public static SelfAttention create(AttentionConfig config, int hiddenSize, int numHeads) {
         requireKnown("type", config.type());
         return FACTORIES.get(config.type()).create(config, hiddenSize, numHeads);
-    }
-
-    public static Map<String, Factory> all() {
-        return Collections.unmodifiableMap(FACTORIES);
     }
 
     /** Throws an {@link IllegalArgumentException} naming {@code key} and the closest known name. */

@@ -95,8 +95,4 @@ public abstract class SelfAttention extends AbstractBlock {
             linear.initialize(manager, dataType, hidden);
         }
     }
-
-    public int numHeads() {
-        return numHeads;
-    }
 }

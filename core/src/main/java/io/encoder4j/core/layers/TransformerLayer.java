@@ -86,8 +86,4 @@ public final class TransformerLayer extends AbstractBlock {
         feedForward.initialize(manager, dataType, hidden);
         outputNorm.initialize(manager, dataType, hidden);
     }
-
-    public SelfAttention attention() {
-        return attention;
-    }
 }

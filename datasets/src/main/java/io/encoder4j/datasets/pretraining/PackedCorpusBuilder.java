@@ -218,8 +218,7 @@ public final class PackedCorpusBuilder {
     private static PreparedData readManifest(Path entry, Path tokenizerJson, boolean reused) throws IOException {
         JsonNode m = JSON.readTree(entry.resolve(MANIFEST).toFile());
         return new PreparedData(entry, tokenizerJson, m.get("seq_length").asInt(), m.get("train_blocks").asLong(),
-                m.get("validation_blocks").asLong(), m.get("train_tokens").asLong(),
-                m.get("unigram_baseline_nats").asDouble(), reused);
+                m.get("validation_blocks").asLong(), m.get("unigram_baseline_nats").asDouble(), reused);
     }
 
     static String fingerprint(Object... parts) {

@@ -17,7 +17,6 @@ public record PreparedData(
         int seqLength,
         long trainBlocks,
         long validationBlocks,
-        long trainTokens,
         double unigramBaselineNats,
         boolean reused) {
 
