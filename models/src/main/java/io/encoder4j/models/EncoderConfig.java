@@ -49,7 +49,7 @@ public record EncoderConfig(
         padTokenId = padTokenId == null ? 1 : padTokenId;
         positionInit = positionInit == null ? POSITION_INIT_NORMAL : positionInit;
         preNorm = preNorm != null && preNorm;
-        attention = attention == null ? new AttentionConfig(null, null) : attention;
+        attention = attention == null ? AttentionConfig.of(AttentionConfig.DEFAULT_TYPE) : attention;
         if (!positionInit.equals(POSITION_INIT_NORMAL) && !positionInit.equals(POSITION_INIT_SINUSOIDAL)) {
             throw new IllegalArgumentException("position_init must be '" + POSITION_INIT_NORMAL + "' or '"
                     + POSITION_INIT_SINUSOIDAL + "', got '" + positionInit + "'");
@@ -72,6 +72,15 @@ public record EncoderConfig(
             throw new IllegalArgumentException(
                     "hidden_size " + hiddenSize + " must be divisible by num_heads " + numHeads);
         }
+        if (maxPositionEmbeddings != null) {
+            attention.validateFor(hiddenSize, numHeads, maxPositionEmbeddings - padTokenId - 1, numLayers);
+        }
+    }
+
+    /** The longest input in tokens: RoBERTa position ids start after the padding id. */
+    @JsonIgnore
+    public int maxSequenceLength() {
+        return maxPositionEmbeddings - padTokenId - 1;
     }
 
     /** Fills what a job derives: the vocabulary of its tokenizer and room for its sequence length. */

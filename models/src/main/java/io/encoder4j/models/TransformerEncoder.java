@@ -9,8 +9,10 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.encoder4j.core.attention.AttentionBuild;
 import io.encoder4j.core.attention.AttentionContext;
 import io.encoder4j.core.attention.AttentionRegistry;
+import io.encoder4j.core.attention.SelfAttention;
 import io.encoder4j.core.layers.TransformerLayer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,8 +40,11 @@ public final class TransformerEncoder extends AbstractBlock {
         this.config = config;
         this.embeddings = addChildBlock("embeddings", new RobertaEmbeddings(config));
         List<TransformerLayer> built = new ArrayList<>();
+        SelfAttention first = null;
         for (int i = 0; i < config.numLayers(); i++) {
-            var attention = AttentionRegistry.create(config.attention(), config.hiddenSize(), config.numHeads());
+            SelfAttention attention = AttentionRegistry.create(new AttentionBuild(config.attention(),
+                    config.hiddenSize(), config.numHeads(), config.maxSequenceLength(), i, first));
+            first = first == null ? attention : first;
             built.add(addChildBlock("layer" + i, new TransformerLayer(attention, config.hiddenSize(),
                     config.intermediateSize(), config.dropout(), config.layerNormEps(), config.preNorm())));
         }
@@ -62,8 +67,19 @@ public final class TransformerEncoder extends AbstractBlock {
      * @return (B, N, E)
      */
     public NDArray encode(ParameterStore ps, NDArray ids, NDArray attentionMask, boolean training) {
-        AttentionContext ctx = AttentionContext.fromPaddingMask(attentionMask);
+        return encode(ps, ids, attentionMask, null, training);
+    }
+
+    /**
+     * @param ids (B, N) INT64
+     * @param attentionMask (B, N), 1 at tokens and 0 at padding
+     * @param globalAttentionMask (B, N), 1 at tokens with global attention, or {@code null}
+     * @return (B, N, E)
+     */
+    public NDArray encode(ParameterStore ps, NDArray ids, NDArray attentionMask, NDArray globalAttentionMask,
+            boolean training) {
         NDArray x = embeddings.embed(ps, ids, training);
+        AttentionContext ctx = AttentionContext.fromMasks(attentionMask, globalAttentionMask, x.getDataType());
         for (TransformerLayer layer : layers) {
             x = layer.apply(ps, x, ctx, training);
         }

@@ -2,37 +2,60 @@ package io.encoder4j.core.attention;
 
 import io.encoder4j.core.config.Suggestions;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
-/** The one map from a configuration name to an attention block (as xformers keys its attention registry). */
+/**
+ * The one map from a configuration name to an attention block (as xformers keys its attention registry), with the
+ * config keys each mechanism takes besides {@code type} and {@code dropout}.
+ */
 public final class AttentionRegistry {
 
-    /** Builds a block for a model of the given width. */
+    /** Builds the block of one layer. */
     @FunctionalInterface
     public interface Factory {
-        SelfAttention create(AttentionConfig config, int hiddenSize, int numHeads);
+        SelfAttention create(AttentionBuild build);
     }
 
-    private static final Map<String, Factory> FACTORIES = new TreeMap<>();
+    private record Entry(Set<String> keys, Factory factory) {}
+
+    private static final Map<String, Entry> ENTRIES = new TreeMap<>();
 
     static {
-        FACTORIES.put(FullAttention.NAME, (c, e, h) -> new FullAttention(e, h, c.dropout()));
+        register(FullAttention.NAME, Set.of(), FullAttention::new);
+        register(SlidingWindowAttention.NAME, Set.of("window", "layer_windows", "dilation"),
+                SlidingWindowAttention::new);
     }
 
     private AttentionRegistry() {}
 
-    public static SelfAttention create(AttentionConfig config, int hiddenSize, int numHeads) {
-        requireKnown("type", config.type());
-        return FACTORIES.get(config.type()).create(config, hiddenSize, numHeads);
+    private static void register(String name, Set<String> keys, Factory factory) {
+        ENTRIES.put(name, new Entry(Set.copyOf(keys), factory));
+    }
+
+    public static SelfAttention create(AttentionBuild build) {
+        requireKnown("type", build.config().type());
+        return ENTRIES.get(build.config().type()).factory().create(build);
+    }
+
+    /** The registered names, sorted. */
+    public static Set<String> names() {
+        return java.util.Collections.unmodifiableSet(ENTRIES.keySet());
+    }
+
+    /** The config keys of a registered type besides {@code type} and {@code dropout}. */
+    static Set<String> keysOf(String type) {
+        requireKnown("type", type);
+        return ENTRIES.get(type).keys();
     }
 
     /** Throws an {@link IllegalArgumentException} naming {@code key} and the closest known name. */
     static void requireKnown(String key, String type) {
-        if (!FACTORIES.containsKey(type)) {
+        if (!ENTRIES.containsKey(type)) {
             throw new IllegalArgumentException(
                     key + ": unknown attention type '" + type + "'"
-                            + Suggestions.didYouMean(type, FACTORIES.keySet())
-                            + " (known: " + String.join(", ", FACTORIES.keySet()) + ")");
+                            + Suggestions.didYouMean(type, ENTRIES.keySet())
+                            + " (known: " + String.join(", ", ENTRIES.keySet()) + ")");
         }
     }
 }

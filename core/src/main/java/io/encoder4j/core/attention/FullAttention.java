@@ -1,7 +1,6 @@
 package io.encoder4j.core.attention;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.norm.Dropout;
 
 /**
  * Scaled dot-product softmax attention over all key positions (Vaswani et al. 2017, eq. 1): the exact baseline
@@ -13,8 +12,8 @@ public final class FullAttention extends SelfAttention {
 
     private final float scale;
 
-    public FullAttention(int hiddenSize, int numHeads, float dropout) {
-        super(hiddenSize, numHeads, dropout);
+    public FullAttention(AttentionBuild build) {
+        super(build);
         this.scale = (float) (1.0 / Math.sqrt(headSize));
     }
 
@@ -23,10 +22,14 @@ public final class FullAttention extends SelfAttention {
             NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training) {
         // (B, H, N, D) x (B, H, D, N) -> (B, H, N, N); scaling q first costs N*D instead of N*N.
         NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask());
-        NDArray probs = scores.softmax(-1);
-        if (training && dropout > 0) {
-            probs = Dropout.dropout(probs, dropout, true).singletonOrThrow();
-        }
-        return probs.matMul(v);
+        return dropProbabilities(scores.softmax(-1), training).matMul(v);
+    }
+
+    @Override
+    protected PartialAttention attendPattern(
+            NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training) {
+        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(additiveKeyMask);
+        NDArray[] probs = PartialAttention.softmaxWithLogNormalizer(scores);
+        return new PartialAttention(dropProbabilities(probs[0], training).matMul(v), probs[1]);
     }
 }

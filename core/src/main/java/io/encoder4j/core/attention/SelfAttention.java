@@ -6,16 +6,22 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one interface of every attention mechanism: (B, N, E) hidden states in, (B, N, E) out, including the query,
  * key, value and output projections (the layout of Hugging Face's {@code RobertaSelfAttention} + the output dense).
+ * Every mechanism takes any length N from 1 to the model's maximum (padding internally to its block, chunk or
+ * segment multiple) and never lets padded positions change the outputs at real positions.
  *
  * <p>Subclasses implement {@link #attendHeads} on already projected and split heads; mechanisms that need other
- * projections (global attention, shared QK) override {@link #attend} instead. Inputs of the block form:
- * {@code [hidden (B,N,E), paddingMask (B,N), additiveKeyMask (B,1,1,N)]}.
+ * projections (global attention, shared QK, gates) override {@link #attend} instead. Exact sparse patterns also
+ * implement {@link #attendPattern}, which {@link GlobalAttention} combines with global tokens. Inputs of the block
+ * form: {@code [hidden (B,N,E), paddingMask (B,N), additiveKeyMask (B,1,1,N)]}.
  */
 public abstract class SelfAttention extends AbstractBlock {
 
@@ -24,26 +30,41 @@ public abstract class SelfAttention extends AbstractBlock {
     protected final int hiddenSize;
     protected final int numHeads;
     protected final int headSize;
+    protected final int maxLength;
     protected final float dropout;
     protected final Linear query;
+    /** {@code null} for shared-QK mechanisms (Reformer), whose keys are the normalised queries. */
     protected final Linear key;
     protected final Linear value;
     protected final Linear output;
+    private final List<Linear> projections = new ArrayList<>();
 
-    protected SelfAttention(int hiddenSize, int numHeads, float dropout) {
+    protected SelfAttention(AttentionBuild build) {
+        this(build, true);
+    }
+
+    protected SelfAttention(AttentionBuild build, boolean keyProjection) {
         super(VERSION);
-        if (hiddenSize % numHeads != 0) {
+        if (build.hiddenSize() % build.numHeads() != 0) {
             throw new IllegalArgumentException(
-                    "hidden_size " + hiddenSize + " is not divisible by num_heads " + numHeads);
+                    "hidden_size " + build.hiddenSize() + " is not divisible by num_heads " + build.numHeads());
         }
-        this.hiddenSize = hiddenSize;
-        this.numHeads = numHeads;
+        this.hiddenSize = build.hiddenSize();
+        this.numHeads = build.numHeads();
         this.headSize = hiddenSize / numHeads;
-        this.dropout = dropout;
-        this.query = addChildBlock("query", Linear.builder().setUnits(hiddenSize).build());
-        this.key = addChildBlock("key", Linear.builder().setUnits(hiddenSize).build());
-        this.value = addChildBlock("value", Linear.builder().setUnits(hiddenSize).build());
-        this.output = addChildBlock("output", Linear.builder().setUnits(hiddenSize).build());
+        this.maxLength = build.maxLength();
+        this.dropout = build.config().dropout();
+        this.query = projection("query");
+        this.key = keyProjection ? projection("key") : null;
+        this.value = projection("value");
+        this.output = projection("output");
+    }
+
+    /** Adds a (E -> E) linear child that is initialised with the block. */
+    protected final Linear projection(String name) {
+        Linear linear = addChildBlock(name, Linear.builder().setUnits(hiddenSize).build());
+        projections.add(linear);
+        return linear;
     }
 
     /**
@@ -71,6 +92,23 @@ public abstract class SelfAttention extends AbstractBlock {
     protected abstract NDArray attendHeads(
             NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training);
 
+    /**
+     * The exact sparse pattern of this mechanism as a partial softmax (see {@link PartialAttention}) over the keys
+     * that {@code additiveKeyMask} leaves visible, for mechanisms that can be combined with global tokens.
+     *
+     * @param q (B, H, N, D)
+     * @param additiveKeyMask (B, 1, 1, N): 0 at keys that may be attended, MASKED_SCORE elsewhere
+     */
+    protected PartialAttention attendPattern(
+            NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " is not an exact sparse pattern");
+    }
+
+    /** Dropout on attention probabilities during training. */
+    protected NDArray dropProbabilities(NDArray probs, boolean training) {
+        return training && dropout > 0 ? Dropout.dropout(probs, dropout, true).singletonOrThrow() : probs;
+    }
+
     protected static NDArray project(ParameterStore ps, Linear linear, NDArray x, boolean training) {
         return linear.forward(ps, new NDList(x), training).singletonOrThrow();
     }
@@ -91,7 +129,7 @@ public abstract class SelfAttention extends AbstractBlock {
     protected void initializeChildBlocks(
             ai.djl.ndarray.NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape hidden = inputShapes[0];
-        for (Linear linear : new Linear[] {query, key, value, output}) {
+        for (Linear linear : projections) {
             linear.initialize(manager, dataType, hidden);
         }
     }

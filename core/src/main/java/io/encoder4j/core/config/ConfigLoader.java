@@ -174,7 +174,7 @@ public final class ConfigLoader {
         String path = dottedPath(e);
         if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException iae
                 && iae.getMessage() != null) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([a-z][a-z0-9_]*)\\b").matcher(iae.getMessage());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([a-z][a-z0-9_]*(?:\\.[a-z][a-z0-9_]*)*)\\b").matcher(iae.getMessage());
             if (m.find()) {
                 return path.isEmpty() ? m.group(1) : path + "." + m.group(1);
             }

@@ -41,7 +41,7 @@ class FullAttentionTest {
     }
 
     private static FullAttention block() {
-        FullAttention attention = new FullAttention(E, H, 0f);
+        FullAttention attention = new FullAttention(AttentionBuild.of(AttentionConfig.full(0f), E, H, N));
         attention.setInitializer(new NormalInitializer(0.2f), Parameter.Type.WEIGHT);
         attention.setInitializer(new NormalInitializer(0.2f), Parameter.Type.BIAS);
         attention.initialize(manager, DataType.FLOAT32, new Shape(B, N, E), new Shape(B, N),

@@ -18,7 +18,7 @@ class ConfigLoaderTest {
         Section {
             size = size == null ? 8 : size;
             rate = rate == null ? 0.5f : rate;
-            attention = attention == null ? new AttentionConfig(null, null) : attention;
+            attention = attention == null ? AttentionConfig.of("full") : attention;
             Checks.positive("size", size);
         }
     }
