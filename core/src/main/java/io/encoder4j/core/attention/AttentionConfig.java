@@ -77,6 +77,10 @@ public record AttentionConfig(
         type = type == null ? DEFAULT_TYPE : type;
         AttentionRegistry.requireKnown("type", type);
         String localType = local == null ? "sliding_window" : local;
+        if (!List.of("sliding_window", "blockwise", "bigbird", "full").contains(localType)) {
+            throw new IllegalArgumentException("local must be one of sliding_window, blockwise, bigbird, full "
+                    + "(the exact patterns global tokens can be added to), got '" + localType + "'");
+        }
         Set<String> keys = keysOf(type, localType);
         Map<String, Object> given = new LinkedHashMap<>();
         given.put("window", window);
@@ -112,10 +116,6 @@ public record AttentionConfig(
         Checks.probability("dropout", dropout);
         if (keys.contains("local")) {
             local = localType;
-            if (!List.of("sliding_window", "blockwise", "bigbird", "full").contains(local)) {
-                throw new IllegalArgumentException("local must be one of sliding_window, blockwise, bigbird, full "
-                        + "(the exact patterns global tokens can be added to), got '" + local + "'");
-            }
         }
         if (keys.contains("window")) {
             window = window == null ? 256 : window;

@@ -25,6 +25,10 @@ public final class AttentionRegistry {
         register(FullAttention.NAME, Set.of(), FullAttention::new);
         register(SlidingWindowAttention.NAME, Set.of("window", "layer_windows", "dilation"),
                 SlidingWindowAttention::new);
+        register(BlockwiseAttention.NAME, Set.of("num_blocks"), BlockwiseAttention::new);
+        register(BigBirdAttention.NAME, Set.of("block_size", "num_random_blocks", "num_global_blocks", "seed"),
+                BigBirdAttention::new);
+        register(GlobalAttention.NAME, Set.of("local"), GlobalAttention::new);
     }
 
     private AttentionRegistry() {}

@@ -22,7 +22,7 @@ public final class SequencePadding {
             return x;
         }
         Shape s = x.getShape();
-        long[] dims = s.getShape();
+        long[] dims = s.getShape().clone();
         dims[axis] = count;
         NDArray pad = x.getManager().full(new Shape(dims), value, x.getDataType());
         return x.concat(pad, axis);
@@ -33,7 +33,7 @@ public final class SequencePadding {
         if (count == 0) {
             return x;
         }
-        long[] dims = x.getShape().getShape();
+        long[] dims = x.getShape().getShape().clone();
         dims[axis] = count;
         return x.getManager().full(new Shape(dims), value, x.getDataType()).concat(x, axis);
     }
