@@ -15,6 +15,15 @@ public record PretrainJobConfig(
         model = model == null ? EncoderConfig.defaults() : model;
         masking = masking == null ? MaskingConfig.defaults() : masking;
         training = training == null ? TrainingConfig.defaults() : training;
+        if (model.maxPositionEmbeddings() == null) {
+            // Checked here, before any data is prepared, against the length the job will train on.
+            try {
+                model.attention().validateFor(model.hiddenSize(), model.numHeads(), data.seqLength(),
+                        model.numLayers());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model." + e.getMessage(), e);
+            }
+        }
     }
 
     /** The same job with the model's derived fields filled in. */
