@@ -1,6 +1,7 @@
 package io.encoder4j.training.cli;
 
 import io.encoder4j.core.config.ConfigException;
+import io.encoder4j.training.bench.AttentionBenchmark;
 import io.encoder4j.training.pretrain.PretrainJob;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -9,16 +10,18 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code bin/encoder4j <command> <job.yaml> [key=value ...]}. User errors are one line on stderr (exit code 2);
+ * {@code bin/encoder4j <command> <job.yaml> [key=value ...]} and {@code bin/encoder4j bench <what> [options]}. User errors are one line on stderr (exit code 2);
  * {@code --debug} adds the stack trace.
  */
 @Command(name = "encoder4j", mixinStandardHelpOptions = true, version = "encoder4j 0.1.0",
         description = "Train encoder-only language models with efficient attention.",
-        subcommands = {Main.Pretrain.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Pretrain.class, Main.Bench.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int USER_ERROR = 2;
@@ -50,6 +53,83 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PretrainJob.run(job, overrides);
+            return 0;
+        }
+    }
+
+    /** {@code bench <what>}: measurements that are not training runs. */
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Benchmarks: time and memory of attention mechanisms.",
+            subcommands = {BenchAttention.class})
+    static final class Bench implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return USER_ERROR;
+        }
+    }
+
+    @Command(name = "attention", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Forward+backward time and peak memory of one attention block (projections included) per "
+                    + "mechanism and sequence length, each also as a ratio to full attention measured in the same run.",
+                    "Prints a markdown table and writes attention.md, attention.json, attention-time.png and "
+                            + "attention-memory.png to --out. Method: docs/benchmarks.md."})
+    static final class BenchAttention implements Callable<Integer> {
+        private static final AttentionBenchmark.Settings DEFAULTS = AttentionBenchmark.Settings.defaults();
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--lengths", split = ",", paramLabel = "N",
+                defaultValue = "512,1024,2048,4096,8192,16384",
+                description = "Sequence lengths (default: ${DEFAULT-VALUE}).")
+        List<Integer> lengths;
+
+        @Option(names = "--mechanisms", split = ",", paramLabel = "NAME",
+                description = "Attention registry names (default: every registered mechanism); full attention is "
+                        + "always measured as the reference.")
+        List<String> mechanisms = new ArrayList<>();
+
+        @Option(names = "--hidden", paramLabel = "E", description = "Hidden size (default: ${DEFAULT-VALUE}).")
+        int hidden = DEFAULTS.hidden();
+
+        @Option(names = "--heads", paramLabel = "H", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+        int heads = DEFAULTS.heads();
+
+        @Option(names = "--batch", paramLabel = "B", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+        int batch = DEFAULTS.batch();
+
+        @Option(names = "--repeats", paramLabel = "R",
+                description = "Timed repeats after 1 warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
+        int repeats = DEFAULTS.repeats();
+
+        @Option(names = "--set", paramLabel = "TYPE.KEY=VALUE",
+                description = "Configure a mechanism, e.g. --set sliding_window.window=128 (repeatable). Benchmark "
+                        + "defaults: sliding_window window=256, linformer projected_length=256, performer "
+                        + "num_features=256, nystrom num_landmarks=64, bigbird block_size=64 num_random_blocks=3, "
+                        + "dropout 0.")
+        List<String> sets = new ArrayList<>();
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+        Path out = DEFAULTS.out();
+
+        @Option(names = "--full-max-length", paramLabel = "N",
+                description = "Skip full attention above this length: its N x N matrices would not fit "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int fullMaxLength = DEFAULTS.fullMaxLength();
+
+        @Option(names = "--memory-limit-gb", paramLabel = "GB",
+                description = "Skip a run whose peak memory, extrapolated quadratically from the mechanism's previous "
+                        + "length, would exceed this many GiB (default: 0 = no limit).")
+        double memoryLimitGb = DEFAULTS.memoryLimitGb();
+
+        @Override
+        public Integer call() throws Exception {
+            AttentionBenchmark.run(new AttentionBenchmark.Settings(lengths, mechanisms, hidden, heads, batch,
+                    repeats, sets, out, fullMaxLength, memoryLimitGb), spec.commandLine().getOut());
             return 0;
         }
     }
