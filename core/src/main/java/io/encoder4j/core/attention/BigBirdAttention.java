@@ -1,5 +1,6 @@
 package io.encoder4j.core.attention;
 
+import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -102,7 +103,7 @@ public final class BigBirdAttention extends SelfAttention {
         int nb = (int) (np / blockSize);
         int g = Math.min(globalBlocks, nb);
         long globalRows = Math.min((long) g * blockSize, n);
-        NDArray qs = q.mul(scale);
+        NDArray qs = Scalars.mul(q, scale);
         List<NDArray> outs = new ArrayList<>();
         List<NDArray> lses = new ArrayList<>();
         if (globalRows > 0) {
@@ -140,7 +141,7 @@ public final class BigBirdAttention extends SelfAttention {
                     .get(":, {}", flatIndex).reshape(b, numHeads, nq, keys, d);
             NDArray vb = SequencePadding.append(v, 2, np - n, 0f).reshape(b, (long) numHeads * nb, blockSize * d)
                     .get(":, {}", flatIndex).reshape(b, numHeads, nq, keys, d);
-            NDArray blockOfSlot = flatIndex.sub(manager.arange(0L, (long) numHeads * nb, nb)
+            NDArray blockOfSlot = flatIndex.sub(Scalars.offsets(manager, numHeads, nb)
                     .repeat(0, (long) nq * slots));
             NDArray mask = SequencePadding.append(additiveKeyMask.reshape(b, n), 1, np - n,
                             AttentionMasks.MASKED_SCORE)

@@ -1,5 +1,6 @@
 package io.encoder4j.core.attention;
 
+import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -26,6 +27,9 @@ public final class BlockwiseAttention extends SelfAttention {
         super(build);
         this.numBlocks = build.config().numBlocks();
         this.blockSize = (build.maxLength() + numBlocks - 1) / numBlocks;
+        if (build.maxLength() > 0 && blockSize <= 0) {
+            throw new IllegalArgumentException("num_blocks " + numBlocks + " leaves empty blocks");
+        }
         this.scale = (float) (1.0 / Math.sqrt(headSize));
     }
 
@@ -76,11 +80,12 @@ public final class BlockwiseAttention extends SelfAttention {
                 .get(":, {}", index).reshape(b, numHeads, nb, blockSize, d);
         NDArray vb = SequencePadding.append(v, 2, np - n, 0f).reshape(b, (long) numHeads * nb, blockSize * d)
                 .get(":, {}", index).reshape(b, numHeads, nb, blockSize, d);
-        NDArray keyIndex = manager.create(target).sub(manager.arange(0L, (long) numHeads * nb, nb).repeat(0, nb));
+        NDArray keyIndex = manager.create(target).sub(Scalars.offsets(manager, numHeads, nb).repeat(0, nb));
         NDArray mask = SequencePadding.append(additiveKeyMask.reshape(b, n), 1, np - n, AttentionMasks.MASKED_SCORE)
                 .reshape(b, nb, blockSize).get(":, {}", keyIndex).reshape(b, numHeads, nb, 1, blockSize)
                 .add(manager.create(absent, new Shape(1, numHeads, nb, 1, 1)).toType(q.getDataType(), false));
-        NDArray qb = SequencePadding.append(q, 2, np - n, 0f).reshape(b, numHeads, nb, blockSize, d).mul(scale);
+        NDArray qb = SequencePadding.append(q, 2, np - n, 0f).reshape(b, numHeads, nb, blockSize, d);
+        qb = Scalars.mul(qb, scale);
         NDArray scores = qb.matMul(kb.transpose(0, 1, 2, 4, 3)).add(mask);
         // A query block whose key block is absent or all padding sees nothing: its context is 0.
         NDArray seesAny = mask.max(new int[] {-1}, true).gt(AttentionMasks.MASKED_SCORE / 2)

@@ -1,5 +1,6 @@
 package io.encoder4j.core.attention;
 
+import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -21,14 +22,14 @@ public final class FullAttention extends SelfAttention {
     protected NDArray attendHeads(
             NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training) {
         // (B, H, N, D) x (B, H, D, N) -> (B, H, N, N); scaling q first costs N*D instead of N*N.
-        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask());
+        NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask());
         return dropProbabilities(scores.softmax(-1), training).matMul(v);
     }
 
     @Override
     protected PartialAttention attendPattern(
             NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training) {
-        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(additiveKeyMask);
+        NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)).add(additiveKeyMask);
         NDArray[] probs = PartialAttention.softmaxWithLogNormalizer(scores);
         return new PartialAttention(dropProbabilities(probs[0], training).matMul(v), probs[1]);
     }

@@ -1,5 +1,6 @@
 package io.encoder4j.core.attention;
 
+import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
@@ -67,7 +68,7 @@ public final class GlobalAttention extends SelfAttention {
         NDArray index = global.index().reshape(b, 1, g);
         NDArray kg = Rows.take(k, index);
         NDArray vg = Rows.take(v, index);
-        NDArray scores = q.mul(scale).matMul(kg.transpose(0, 1, 3, 2)).add(global.additiveSlotMask());
+        NDArray scores = Scalars.mul(q, scale).matMul(kg.transpose(0, 1, 3, 2)).add(global.additiveSlotMask());
         NDArray[] pl = PartialAttention.softmaxWithLogNormalizer(scores);
         PartialAttention globalKeys = new PartialAttention(dropProbabilities(pl[0], training).matMul(vg), pl[1]);
         NDArray context = localPart.merge(globalKeys).outputZeroingEmptyRows();
@@ -76,7 +77,7 @@ public final class GlobalAttention extends SelfAttention {
         NDArray qGlobal = Rows.take(Heads.split(project(ps, queryGlobal, hidden, training), numHeads), index);
         NDArray kGlobal = Heads.split(project(ps, keyGlobal, hidden, training), numHeads);
         NDArray vGlobal = Heads.split(project(ps, valueGlobal, hidden, training), numHeads);
-        NDArray globalScores = qGlobal.mul(scale).matMul(kGlobal.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask());
+        NDArray globalScores = Scalars.mul(qGlobal, scale).matMul(kGlobal.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask());
         NDArray globalRows = dropProbabilities(globalScores.softmax(-1), training).matMul(vGlobal);
         // Scatter the G rows back to their positions: (B, 1, N, G) one-hot x (B, H, G, D).
         NDArray notGlobal = global.mask().neg().add(1).reshape(b, 1, n, 1);

@@ -1,5 +1,6 @@
 package io.encoder4j.core.attention;
 
+import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -22,7 +23,7 @@ public final class Rows {
         long d = s.get(3);
         long m = index.getShape().get(2);
         // Flat row numbers (b*G + g)*N + index select rows of the (B*G*N, D) view in one advanced-indexing op.
-        NDArray base = index.getManager().arange(0L, b * g * n, n).reshape(b, g, 1);
+        NDArray base = Scalars.offsets(index.getManager(), b * g, n).reshape(b, g, 1);
         NDArray flat = index.add(base).reshape(b * g * m);
         return x.reshape(b * g * n, d).get(new NDIndex("{}", flat)).reshape(b, g, m, d);
     }

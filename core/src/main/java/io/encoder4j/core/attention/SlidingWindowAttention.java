@@ -1,5 +1,6 @@
 package io.encoder4j.core.attention;
 
+import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
@@ -98,7 +99,7 @@ public final class SlidingWindowAttention extends SelfAttention {
     private PartialAttention dilated(NDArray q, NDArray k, NDArray v, NDArray keyMask, int dilation,
             boolean training, boolean withLse) {
         if (dilation == 1) {
-            return BandedAttention.attend(q.mul(scale), k, v, keyMask, radius, withLse,
+            return BandedAttention.attend(Scalars.mul(q, scale), k, v, keyMask, radius, withLse,
                     p -> dropProbabilities(p, training));
         }
         long b = q.getShape().get(0);
@@ -109,7 +110,7 @@ public final class SlidingWindowAttention extends SelfAttention {
         long sub = np / dilation;
         NDArray mask = SequencePadding.append(keyMask, 2, np - n, AttentionMasks.MASKED_SCORE)
                 .reshape(b, 1, sub, dilation).transpose(0, 1, 3, 2);
-        PartialAttention p = BandedAttention.attend(interleave(q.mul(scale), np, dilation),
+        PartialAttention p = BandedAttention.attend(interleave(Scalars.mul(q, scale), np, dilation),
                 interleave(k, np, dilation), interleave(v, np, dilation), mask, radius, withLse,
                 x -> dropProbabilities(x, training));
         NDArray out = deinterleave(p.output(), b, hg, n, np, dilation, d);

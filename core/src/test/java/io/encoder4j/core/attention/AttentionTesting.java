@@ -66,7 +66,7 @@ final class AttentionTesting {
      */
     static NDArray dense(NDArray q, NDArray k, NDArray v, NDArray mask) {
         long d = q.getShape().get(3);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(d));
+        NDArray scores = io.encoder4j.core.tensor.Scalars.div(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(d));
         NDArray masked = scores.add(mask.neg().add(1).mul(-1e30));
         NDArray probs = masked.softmax(-1);
         NDArray anyVisible = mask.max(new int[] {-1}, true);
@@ -114,6 +114,9 @@ final class AttentionTesting {
             out = block.attendHeads(a[0], a[1], a[2], ctx, false);
             ref = dense(r[0], r[1], r[2], mask);
             NDArray loss = out.mul(weights).mul(realQueries).sum().add(ref.mul(weights).mul(realQueries).sum());
+            // A collection between forward and backward exposes operands that autograd keeps but DJL freed
+            // (see Scalars).
+            System.gc();
             gc.backward(loss);
         }
         assertEquals(shape, out.getShape(), "output shape");

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.encoder4j.core.config.ConfigException;
+import io.encoder4j.core.tensor.Scalars;
 import io.encoder4j.datasets.masking.MaskedBatch;
 import io.encoder4j.datasets.masking.MlmMasker;
 import io.encoder4j.datasets.pretraining.BlockBatchSampler;
@@ -94,7 +95,7 @@ public final class MaskedLmPretrainer {
                             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         scope.suppressNotUsedWarning();
                         NDArray loss = loss(batch, true);
-                        collector.backward(accumulation == 1 ? loss : loss.div(accumulation));
+                        collector.backward(accumulation == 1 ? loss : Scalars.div(loss, accumulation));
                         lossSum.addi(loss.stopGradient());
                     }
                     lossCount++;
