@@ -25,6 +25,8 @@ public final class AttentionRegistry {
         register(FullAttention.NAME, Set.of(), FullAttention::new);
         register(SlidingWindowAttention.NAME, Set.of("window", "layer_windows", "dilation"),
                 SlidingWindowAttention::new);
+        register(LshAttention.NAME, Set.of("num_hashes", "num_buckets", "chunk_size", "seed"), LshAttention::new);
+        register(LongShortAttention.NAME, Set.of("window", "layer_windows", "rank"), LongShortAttention::new);
     }
 
     private AttentionRegistry() {}
