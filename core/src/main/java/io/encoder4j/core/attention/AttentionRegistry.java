@@ -29,6 +29,8 @@ public final class AttentionRegistry {
         register(BigBirdAttention.NAME, Set.of("block_size", "num_random_blocks", "num_global_blocks", "seed"),
                 BigBirdAttention::new);
         register(GlobalAttention.NAME, Set.of("local"), GlobalAttention::new);
+        register(LshAttention.NAME, Set.of("num_hashes", "num_buckets", "chunk_size", "seed"), LshAttention::new);
+        register(LongShortAttention.NAME, Set.of("window", "layer_windows", "rank"), LongShortAttention::new);
     }
 
     private AttentionRegistry() {}
