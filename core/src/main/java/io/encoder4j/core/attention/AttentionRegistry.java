@@ -26,6 +26,8 @@ public final class AttentionRegistry {
         register(SlidingWindowAttention.NAME, Set.of("window", "layer_windows", "dilation"),
                 SlidingWindowAttention::new);
         register(LinformerAttention.NAME, Set.of("projected_length", "sharing"), LinformerAttention::new);
+        register(NystromAttention.NAME, Set.of("num_landmarks", "pinv_iterations", "conv_kernel"),
+                NystromAttention::new);
     }
 
     private AttentionRegistry() {}
