@@ -31,6 +31,9 @@ public final class AttentionRegistry {
         register(GlobalAttention.NAME, Set.of("local"), GlobalAttention::new);
         register(LshAttention.NAME, Set.of("num_hashes", "num_buckets", "chunk_size", "seed"), LshAttention::new);
         register(LongShortAttention.NAME, Set.of("window", "layer_windows", "rank"), LongShortAttention::new);
+        register(LinformerAttention.NAME, Set.of("projected_length", "sharing"), LinformerAttention::new);
+        register(NystromAttention.NAME, Set.of("num_landmarks", "pinv_iterations", "conv_kernel"),
+                NystromAttention::new);
     }
 
     private AttentionRegistry() {}
