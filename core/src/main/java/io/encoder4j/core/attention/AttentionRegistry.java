@@ -25,6 +25,7 @@ public final class AttentionRegistry {
         register(FullAttention.NAME, Set.of(), FullAttention::new);
         register(SlidingWindowAttention.NAME, Set.of("window", "layer_windows", "dilation"),
                 SlidingWindowAttention::new);
+        register(LinearAttention.NAME, Set.of(), LinearAttention::new);
     }
 
     private AttentionRegistry() {}
