@@ -26,6 +26,8 @@ public final class AttentionRegistry {
         register(SlidingWindowAttention.NAME, Set.of("window", "layer_windows", "dilation"),
                 SlidingWindowAttention::new);
         register(LinearAttention.NAME, Set.of(), LinearAttention::new);
+        register(PerformerAttention.NAME, Set.of("num_features", "kernel", "redraw_interval", "seed"),
+                PerformerAttention::new);
     }
 
     private AttentionRegistry() {}
