@@ -28,6 +28,7 @@ public final class AttentionRegistry {
         register(LinearAttention.NAME, Set.of(), LinearAttention::new);
         register(PerformerAttention.NAME, Set.of("num_features", "kernel", "redraw_interval", "seed"),
                 PerformerAttention::new);
+        register(RandomFeatureAttention.NAME, Set.of("num_features", "gate", "seed"), RandomFeatureAttention::new);
     }
 
     private AttentionRegistry() {}
