@@ -34,6 +34,10 @@ public final class AttentionRegistry {
         register(LinformerAttention.NAME, Set.of("projected_length", "sharing"), LinformerAttention::new);
         register(NystromAttention.NAME, Set.of("num_landmarks", "pinv_iterations", "conv_kernel"),
                 NystromAttention::new);
+        register(LinearAttention.NAME, Set.of(), LinearAttention::new);
+        register(PerformerAttention.NAME, Set.of("num_features", "kernel", "redraw_interval", "seed"),
+                PerformerAttention::new);
+        register(RandomFeatureAttention.NAME, Set.of("num_features", "gate", "seed"), RandomFeatureAttention::new);
     }
 
     private AttentionRegistry() {}
