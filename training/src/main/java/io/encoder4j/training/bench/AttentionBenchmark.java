@@ -79,6 +79,7 @@ public final class AttentionBenchmark {
      */
     static final Map<String, Map<String, Object>> BENCH_DEFAULTS = Map.of(
             "sliding_window", Map.of("window", 256),
+            "blockwise", Map.of("num_blocks", 3),
             "linformer", Map.of("projected_length", 256),
             "performer", Map.of("num_features", 256),
             "nystrom", Map.of("num_landmarks", 64),

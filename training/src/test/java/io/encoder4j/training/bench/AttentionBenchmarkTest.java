@@ -103,7 +103,8 @@ class AttentionBenchmarkTest {
         String message = err.toString().strip();
         assertEquals(1, message.lines().count(), message);
         assertTrue(message.contains("unknown attention mechanism 'sliding_windw'")
-                && message.contains("did you mean 'sliding_window'") && message.contains("known: full"), message);
+                && message.contains("did you mean 'sliding_window'") && message.contains("known: ")
+                && message.contains(" full,"), message);
         assertFalse(Files.exists(report));
     }
 
@@ -113,11 +114,12 @@ class AttentionBenchmarkTest {
         assertUserError("window does not apply to attention type 'full'", "--set", "full.window=4");
         assertUserError("window must be an even number", "--set", "sliding_window.window=5");
         assertUserError("expected TYPE.KEY=VALUE", "--set", "window=4");
-        assertUserError("window 256 is larger than the maximum length 128", "--lengths", "64,128");
+        assertUserError("window 256 is larger than the maximum length 128", "--lengths", "64,128",
+                "--mechanisms", "sliding_window");
         assertUserError("--hidden 30 must be divisible by --heads 4", "--hidden", "30");
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
         assertUserError(file + " exists and is not a directory", "--lengths", "16", "--hidden", "16",
-                "--set", "sliding_window.window=4", "--out", file.toString());
+                "--mechanisms", "full,sliding_window", "--set", "sliding_window.window=4", "--out", file.toString());
         assertEquals("mine", Files.readString(file));
     }
 
