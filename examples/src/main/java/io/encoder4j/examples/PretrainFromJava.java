@@ -1,7 +1,7 @@
 package io.encoder4j.examples;
 
-import io.encoder4j.training.pretrain.PretrainJob;
 import io.encoder4j.training.pretrain.MaskedLmPretrainer;
+import io.encoder4j.training.pretrain.PretrainJob;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

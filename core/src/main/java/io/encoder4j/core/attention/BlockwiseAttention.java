@@ -1,9 +1,9 @@
 package io.encoder4j.core.attention;
 
-import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.encoder4j.core.tensor.Scalars;
 
 /**
  * BlockBERT (Qiu et al. 2020, section 3): the maximum length is cut into n blocks of {@code ceil(max / n)}

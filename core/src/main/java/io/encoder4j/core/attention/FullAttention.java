@@ -1,7 +1,7 @@
 package io.encoder4j.core.attention;
 
-import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
+import io.encoder4j.core.tensor.Scalars;
 
 /**
  * Scaled dot-product softmax attention over all key positions (Vaswani et al. 2017, eq. 1): the exact baseline

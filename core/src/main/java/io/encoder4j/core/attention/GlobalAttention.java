@@ -1,9 +1,9 @@
 package io.encoder4j.core.attention;
 
-import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import io.encoder4j.core.tensor.Scalars;
 
 /**
  * Longformer global attention (Beltagy et al. 2020, section 3.1 "global attention" and "linear projections"), added

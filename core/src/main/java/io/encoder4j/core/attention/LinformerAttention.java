@@ -4,10 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.NormalInitializer;
+import io.encoder4j.core.tensor.Scalars;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import io.encoder4j.core.tensor.Scalars;
 
 /**
  * Linformer (Wang et al. 2020, "Linformer: Self-Attention with Linear Complexity", section 4): keys and values are

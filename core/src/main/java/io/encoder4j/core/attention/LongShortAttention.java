@@ -1,10 +1,10 @@
 package io.encoder4j.core.attention;
 
-import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
+import io.encoder4j.core.tensor.Scalars;
 
 /**
  * Long-Short Transformer attention (Zhu et al. 2021, section 3): every query attends, in one softmax, to

@@ -9,8 +9,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.Initializer;
-import java.util.Random;
 import io.encoder4j.core.tensor.Scalars;
+import java.util.Random;
 
 /**
  * Performer attention with FAVOR+ (Choromanski et al. 2021, "Rethinking Attention with Performers"): softmax

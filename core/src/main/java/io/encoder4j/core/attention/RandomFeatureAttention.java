@@ -10,8 +10,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
-import java.util.Random;
 import io.encoder4j.core.tensor.Scalars;
+import java.util.Random;
 
 /**
  * Random Feature Attention (Peng et al. 2021, "Random Feature Attention", section 3): softmax attention on

@@ -1,9 +1,9 @@
 package io.encoder4j.core.attention;
 
-import io.encoder4j.core.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.encoder4j.core.tensor.Scalars;
 
 /** Gathering positions of a (B, H, N, D) tensor by per-sequence, per-head indices, with autograd. */
 public final class Rows {
