@@ -60,6 +60,8 @@ public final class BlockwiseAttention extends SelfAttention {
         long b = s.get(0);
         long n = s.get(2);
         long d = s.get(3);
+        // A sequence within the first block is that block: no padding to the full block length.
+        int blockSize = n <= this.blockSize ? (int) n : this.blockSize;
         long np = SequencePadding.paddedLength(n, blockSize);
         int nb = (int) (np / blockSize);
         NDManager manager = q.getManager();

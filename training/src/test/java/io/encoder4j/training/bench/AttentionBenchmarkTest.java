@@ -114,7 +114,7 @@ class AttentionBenchmarkTest {
         assertUserError("window does not apply to attention type 'full'", "--set", "full.window=4");
         assertUserError("window must be an even number", "--set", "sliding_window.window=5");
         assertUserError("expected TYPE.KEY=VALUE", "--set", "window=4");
-        assertUserError("window 256 is larger than the maximum length 128", "--lengths", "64,128",
+        assertUserError("window 256 is larger than the maximum length 64", "--lengths", "64,128",
                 "--mechanisms", "sliding_window");
         assertUserError("--hidden 30 must be divisible by --heads 4", "--hidden", "30");
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
