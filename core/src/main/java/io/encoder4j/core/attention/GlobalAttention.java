@@ -74,7 +74,10 @@ public final class GlobalAttention extends SelfAttention {
         NDArray context = localPart.merge(globalKeys).outputZeroingEmptyRows();
 
         // Global queries to every key, with the global projections: (B, H, G, N) -> (B, H, G, D).
-        NDArray qGlobal = Rows.take(Heads.split(project(ps, queryGlobal, hidden, training), numHeads), index);
+        // Only the G global rows need a global query: project them alone.
+        long e = hidden.getShape().get(2);
+        NDArray globalHidden = Rows.take(hidden.reshape(b, 1, n, e), index).reshape(b, g, e);
+        NDArray qGlobal = Heads.split(project(ps, queryGlobal, globalHidden, training), numHeads);
         NDArray kGlobal = Heads.split(project(ps, keyGlobal, hidden, training), numHeads);
         NDArray vGlobal = Heads.split(project(ps, valueGlobal, hidden, training), numHeads);
         NDArray globalScores = Scalars.mul(qGlobal, scale).matMul(kGlobal.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask());

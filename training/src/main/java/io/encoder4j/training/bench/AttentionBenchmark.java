@@ -18,6 +18,7 @@ import io.encoder4j.core.attention.AttentionConfig;
 import io.encoder4j.core.attention.AttentionContext;
 import io.encoder4j.core.attention.AttentionRegistry;
 import io.encoder4j.core.attention.FullAttention;
+import io.encoder4j.core.attention.GlobalAttention;
 import io.encoder4j.core.attention.SelfAttention;
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
@@ -414,8 +415,17 @@ public final class AttentionBenchmark {
             // Input and masks are made before the clock starts: the encoder builds the context once for all layers.
             NDArray x = manager.randomNormal(shape);
             x.setRequiresGradient(true);
-            AttentionContext ctx = AttentionContext.fromPaddingMask(manager.ones(new Shape(shape.get(0),
-                    shape.get(1))));
+            // Global attention gets one global token per sequence, <s> at position 0, as a classifier places it.
+            NDArray padding = manager.ones(new Shape(shape.get(0), shape.get(1)));
+            NDArray global = null;
+            if (block instanceof GlobalAttention) {
+                float[] first = new float[(int) (shape.get(0) * shape.get(1))];
+                for (int b = 0; b < shape.get(0); b++) {
+                    first[(int) (b * shape.get(1))] = 1f;
+                }
+                global = manager.create(first, padding.getShape());
+            }
+            AttentionContext ctx = AttentionContext.fromMasks(padding, global, DataType.FLOAT32);
             long[] nanos = new long[1];
             Runnable work = () -> {
                 long start = System.nanoTime();
