@@ -57,8 +57,13 @@ public final class BandedAttention {
         }
         swap[r5 - 1] = r5 - 2;
         swap[r5 - 2] = r5 - 1;
-        NDArray scores = qb.matMul(kw.transpose(swap)).add(band(q.getManager(), bs, radius, q.getDataType()))
-                .add(mw);
+        // Band and key mask are added to each other first (no head axis, so small), then once to the scores.
+        NDArray mask = mw.add(band(q.getManager(), bs, radius, q.getDataType()));
+        NDArray raw = qb.matMul(kw.transpose(swap));
+        NDArray scores = raw.add(mask);
+        // Intermediates live until the step's scope closes unless closed: closing the ones autograd does not keep
+        // (an addition's operands, a softmax's input) lowers the peak memory (DJL-NOTES: memory management).
+        raw.close();
         NDArray probs;
         NDArray lse = null;
         if (withLogNormalizer) {
@@ -68,6 +73,7 @@ public final class BandedAttention {
         } else {
             probs = scores.softmax(-1);
         }
+        scores.close();
         NDArray out = dropProbabilities.apply(probs).matMul(vw);
         return new PartialAttention(unblock(out, seqAxis, n, lead, np, d), lse);
     }

@@ -22,8 +22,13 @@ public final class FullAttention extends SelfAttention {
     protected NDArray attendHeads(
             NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training) {
         // (B, H, N, D) x (B, H, D, N) -> (B, H, N, N); scaling q first costs N*D instead of N*N.
-        NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask());
-        return dropProbabilities(scores.softmax(-1), training).matMul(v);
+        NDArray raw = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2));
+        NDArray scores = raw.add(ctx.additiveKeyMask());
+        // Closed early, as autograd keeps neither (an addition's operand, a softmax's input): N^2 each.
+        raw.close();
+        NDArray probs = scores.softmax(-1);
+        scores.close();
+        return dropProbabilities(probs, training).matMul(v);
     }
 
     @Override

@@ -16,7 +16,10 @@ public record PartialAttention(NDArray output, NDArray logNormalizer) {
     /** Softmax over the last axis of {@code scores} (B, H, ..., K) with its log-normaliser. */
     public static NDArray[] softmaxWithLogNormalizer(NDArray scores) {
         NDArray max = scores.max(new int[] {-1}, true).stopGradient();
-        NDArray exp = scores.sub(max).exp();
+        NDArray shifted = scores.sub(max);
+        NDArray exp = shifted.exp();
+        // exp's backward uses its output: the shifted scores can go now (see BandedAttention on closing early).
+        shifted.close();
         NDArray sum = exp.sum(new int[] {-1}, true);
         return new NDArray[] {exp.div(sum), sum.log().add(max)};
     }
