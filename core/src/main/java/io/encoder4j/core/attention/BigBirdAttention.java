@@ -23,7 +23,7 @@ import java.util.Random;
  * g + 3 + r key blocks (slots that repeat a global block or fall outside the sequence are masked), so time and
  * memory are O(N b (g + 3 + r)); the g global query blocks cost O(N g b).
  */
-public final class BigBirdAttention extends SelfAttention {
+public final class BigBirdAttention extends ExactPatternAttention {
 
     public static final String NAME = "bigbird";
 
@@ -80,19 +80,10 @@ public final class BigBirdAttention extends SelfAttention {
         return false;
     }
 
-    @Override
-    protected NDArray attendHeads(NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training) {
-        // Every real query sees its own block, so no row is empty.
-        return pattern(q, k, v, ctx.additiveKeyMask(), training, false).output();
-    }
+
 
     @Override
-    protected PartialAttention attendPattern(
-            NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training) {
-        return pattern(q, k, v, additiveKeyMask, training, true);
-    }
-
-    private PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
+    protected PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
             boolean withLse) {
         // q, k, v: (B, H, N, D); additiveKeyMask: (B, 1, 1, N)
         Shape s = q.getShape();

@@ -15,7 +15,7 @@ import io.encoder4j.core.tensor.Scalars;
  * much padding follows it. A shorter sequence has fewer blocks; a query whose key block lies wholly beyond the
  * sequence (or is all padding) sees no key and gets a zero context vector. Time and memory are O(N^2 / n).
  */
-public final class BlockwiseAttention extends SelfAttention {
+public final class BlockwiseAttention extends ExactPatternAttention {
 
     public static final String NAME = "blockwise";
 
@@ -42,18 +42,10 @@ public final class BlockwiseAttention extends SelfAttention {
         return blockSize;
     }
 
-    @Override
-    protected NDArray attendHeads(NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training) {
-        return pattern(q, k, v, ctx.additiveKeyMask(), training, false).output();
-    }
+
 
     @Override
-    protected PartialAttention attendPattern(
-            NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training) {
-        return pattern(q, k, v, additiveKeyMask, training, true);
-    }
-
-    private PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
+    protected PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
             boolean withLse) {
         // q, k, v: (B, H, N, D); additiveKeyMask: (B, 1, 1, N)
         Shape s = q.getShape();

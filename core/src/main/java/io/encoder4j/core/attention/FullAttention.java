@@ -7,7 +7,7 @@ import io.encoder4j.core.tensor.Scalars;
  * Scaled dot-product softmax attention over all key positions (Vaswani et al. 2017, eq. 1): the exact baseline
  * every efficient mechanism is measured against. Memory is O(N^2) per head.
  */
-public final class FullAttention extends SelfAttention {
+public final class FullAttention extends ExactPatternAttention {
 
     public static final String NAME = "full";
 
@@ -19,23 +19,23 @@ public final class FullAttention extends SelfAttention {
     }
 
     @Override
-    protected NDArray attendHeads(
-            NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training) {
+    protected PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
+            boolean withLse) {
         // (B, H, N, D) x (B, H, D, N) -> (B, H, N, N); scaling q first costs N*D instead of N*N.
         NDArray raw = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2));
-        NDArray scores = raw.add(ctx.additiveKeyMask());
+        NDArray scores = raw.add(additiveKeyMask);
         // Closed early, as autograd keeps neither (an addition's operand, a softmax's input): N^2 each.
         raw.close();
-        NDArray probs = scores.softmax(-1);
+        NDArray probs;
+        NDArray lse = null;
+        if (withLse) {
+            NDArray[] pl = PartialAttention.softmaxWithLogNormalizer(scores);
+            probs = pl[0];
+            lse = pl[1];
+        } else {
+            probs = scores.softmax(-1);
+        }
         scores.close();
-        return dropProbabilities(probs, training).matMul(v);
-    }
-
-    @Override
-    protected PartialAttention attendPattern(
-            NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training) {
-        NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)).add(additiveKeyMask);
-        NDArray[] probs = PartialAttention.softmaxWithLogNormalizer(scores);
-        return new PartialAttention(dropProbabilities(probs[0], training).matMul(v), probs[1]);
+        return new PartialAttention(dropProbabilities(probs, training).matMul(v), lse);
     }
 }

@@ -24,8 +24,8 @@ public final class GlobalAttention extends SelfAttention {
 
     public static final String NAME = "global";
 
-    /** The local pattern: used for its {@link #attendPattern}; its own projections are never used or initialised. */
-    private final SelfAttention local;
+    /** The local pattern: used for its {@code pattern}; its own projections are never used or initialised. */
+    private final ExactPatternAttention local;
     private final Linear queryGlobal;
     private final Linear keyGlobal;
     private final Linear valueGlobal;
@@ -37,8 +37,9 @@ public final class GlobalAttention extends SelfAttention {
         AttentionConfig localConfig = new AttentionConfig(c.local(), c.dropout(), c.window(), c.layerWindows(),
                 c.dilation(), null, c.numBlocks(), c.blockSize(), c.numRandomBlocks(), c.numGlobalBlocks(),
                 null, null, null, null, null, null, null, null, null, null, null, null, null, c.seed());
-        this.local = AttentionRegistry.create(new AttentionBuild(localConfig, build.hiddenSize(), build.numHeads(),
-                build.maxLength(), build.layerIndex(), null));
+        // AttentionConfig admits only exact patterns as `local`.
+        this.local = (ExactPatternAttention) AttentionRegistry.create(new AttentionBuild(localConfig,
+                build.hiddenSize(), build.numHeads(), build.maxLength(), build.layerIndex(), null));
         this.queryGlobal = projection("query_global");
         this.keyGlobal = projection("key_global");
         this.valueGlobal = projection("value_global");
@@ -62,7 +63,7 @@ public final class GlobalAttention extends SelfAttention {
         // Local keys exclude the global ones, which every query sees through the global part below.
         NDArray localMask = ctx.additiveKeyMask()
                 .add(global.mask().mul(AttentionMasks.MASKED_SCORE).reshape(b, 1, 1, n));
-        PartialAttention localPart = local.attendPattern(q, k, v, localMask, training);
+        PartialAttention localPart = local.pattern(q, k, v, localMask, training, true);
 
         // Every query to the G global keys (local projections): (B, H, N, G).
         NDArray index = global.index().reshape(b, 1, g);
@@ -94,7 +95,7 @@ public final class GlobalAttention extends SelfAttention {
     }
 
     /** The local pattern (for tests). */
-    SelfAttention local() {
+    ExactPatternAttention local() {
         return local;
     }
 }

@@ -19,8 +19,8 @@ import java.util.List;
  * segment multiple) and never lets padded positions change the outputs at real positions.
  *
  * <p>Subclasses implement {@link #attendHeads} on already projected and split heads; mechanisms that need other
- * projections (global attention, shared QK, gates) override {@link #attend} instead. Exact sparse patterns also
- * implement {@link #attendPattern}, which {@link GlobalAttention} combines with global tokens. Inputs of the block
+ * projections (global attention, shared QK, gates) override {@link #attend} instead. Exact sparse patterns extend
+ * {@link ExactPatternAttention}, which {@link GlobalAttention} combines with global tokens. Inputs of the block
  * form: {@code [hidden (B,N,E), paddingMask (B,N), additiveKeyMask (B,1,1,N)]}.
  */
 public abstract class SelfAttention extends AbstractBlock {
@@ -92,17 +92,6 @@ public abstract class SelfAttention extends AbstractBlock {
     protected abstract NDArray attendHeads(
             NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training);
 
-    /**
-     * The exact sparse pattern of this mechanism as a partial softmax (see {@link PartialAttention}) over the keys
-     * that {@code additiveKeyMask} leaves visible, for mechanisms that can be combined with global tokens.
-     *
-     * @param q (B, H, N, D)
-     * @param additiveKeyMask (B, 1, 1, N): 0 at keys that may be attended, MASKED_SCORE elsewhere
-     */
-    protected PartialAttention attendPattern(
-            NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " is not an exact sparse pattern");
-    }
 
     /** Dropout on attention probabilities during training. */
     protected NDArray dropProbabilities(NDArray probs, boolean training) {

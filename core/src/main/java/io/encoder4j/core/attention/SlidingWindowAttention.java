@@ -14,7 +14,7 @@ import java.util.Map;
  * into d interleaved subsequences (positions with the same remainder mod d), on which the dilated window is an
  * ordinary band, so no N x N matrix is ever built: time and memory are O(N w).
  */
-public final class SlidingWindowAttention extends SelfAttention {
+public final class SlidingWindowAttention extends ExactPatternAttention {
 
     public static final String NAME = "sliding_window";
 
@@ -47,19 +47,10 @@ public final class SlidingWindowAttention extends SelfAttention {
         this.restoreOrder = inOrder ? null : restore;
     }
 
-    @Override
-    protected NDArray attendHeads(NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training) {
-        // (B, H, N, D): a real query always sees itself, so no row is empty.
-        return pattern(q, k, v, ctx.additiveKeyMask(), training, false).output();
-    }
+
 
     @Override
-    protected PartialAttention attendPattern(
-            NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training) {
-        return pattern(q, k, v, additiveKeyMask, training, true);
-    }
-
-    private PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
+    protected PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
             boolean withLse) {
         // q, k, v: (B, H, N, D); additiveKeyMask: (B, 1, 1, N)
         long b = q.getShape().get(0);
