@@ -1,8 +1,10 @@
 package io.encoder4j.models;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.encoder4j.core.attention.AttentionConfig;
 import io.encoder4j.core.config.Checks;
+import java.util.List;
 
 /**
  * Architecture of a RoBERTa-style encoder. {@code null} fields take the defaults below (a quickstart-sized model);
@@ -12,6 +14,9 @@ import io.encoder4j.core.config.Checks;
  * @param preNorm LayerNorm before each sublayer (and once after the last layer) instead of RoBERTa's after
  * @param maxPositionEmbeddings rows of the position table: RoBERTa numbers positions from {@code padTokenId + 1},
  *     so it must be at least the sequence length + 2
+ * @param attention the attention of every layer: one spec for all layers, or a list that layer i takes entry
+ *     i mod size of, so {@code [sliding, sliding, full]} puts full attention in every third layer (ModernBERT's
+ *     pattern) at any depth, and a list of num_layers specs sets each layer
  */
 public record EncoderConfig(
         Integer vocabSize,
@@ -26,7 +31,7 @@ public record EncoderConfig(
         Integer padTokenId,
         String positionInit,
         Boolean preNorm,
-        AttentionConfig attention) {
+        @JsonFormat(with = JsonFormat.Feature.WRITE_SINGLE_ELEM_ARRAYS_UNWRAPPED) List<AttentionConfig> attention) {
 
     /** RoBERTa's initialisation of the position table: N(0, initializer_range) like every other weight. */
     public static final String POSITION_INIT_NORMAL = "normal";
@@ -49,7 +54,8 @@ public record EncoderConfig(
         padTokenId = padTokenId == null ? 1 : padTokenId;
         positionInit = positionInit == null ? POSITION_INIT_NORMAL : positionInit;
         preNorm = preNorm != null && preNorm;
-        attention = attention == null ? AttentionConfig.of(AttentionConfig.DEFAULT_TYPE) : attention;
+        attention = attention == null || attention.isEmpty()
+                ? List.of(AttentionConfig.of(AttentionConfig.DEFAULT_TYPE)) : List.copyOf(attention);
         if (!positionInit.equals(POSITION_INIT_NORMAL) && !positionInit.equals(POSITION_INIT_SINUSOIDAL)) {
             throw new IllegalArgumentException("position_init must be '" + POSITION_INIT_NORMAL + "' or '"
                     + POSITION_INIT_SINUSOIDAL + "', got '" + positionInit + "'");
@@ -72,8 +78,41 @@ public record EncoderConfig(
             throw new IllegalArgumentException(
                     "hidden_size " + hiddenSize + " must be divisible by num_heads " + numHeads);
         }
+        if (attention.size() > numLayers) {
+            throw new IllegalArgumentException("attention has " + attention.size() + " entries for " + numLayers
+                    + " layers (a shorter list repeats over the layers)");
+        }
         if (maxPositionEmbeddings != null) {
-            attention.validateFor(hiddenSize, numHeads, maxPositionEmbeddings - padTokenId - 1, numLayers);
+            // The fields are assigned only after this constructor body: pass the values.
+            validateAttention(attention, hiddenSize, numHeads, numLayers, maxPositionEmbeddings - padTokenId - 1);
+        }
+    }
+
+    /** The attention of layer {@code layer}: entry layer mod size of the list. */
+    public AttentionConfig attentionOf(int layer) {
+        return attention.get(layer % attention.size());
+    }
+
+    /**
+     * Checks every attention spec against a maximum length; messages name the key as {@code attention.<key>}, or
+     * {@code attention[i].<key>} for an entry of a list.
+     */
+    public void validateAttention(int maxLength) {
+        validateAttention(attention, hiddenSize, numHeads, numLayers, maxLength);
+    }
+
+    private static void validateAttention(List<AttentionConfig> attention, int hiddenSize, int numHeads,
+            int numLayers, int maxLength) {
+        for (int i = 0; i < attention.size(); i++) {
+            try {
+                attention.get(i).validateFor(hiddenSize, numHeads, maxLength, numLayers);
+            } catch (IllegalArgumentException e) {
+                if (attention.size() == 1) {
+                    throw e;
+                }
+                throw new IllegalArgumentException(e.getMessage().replaceFirst("^attention", "attention[" + i + "]"),
+                        e);
+            }
         }
     }
 

@@ -42,7 +42,7 @@ public final class TransformerEncoder extends AbstractBlock {
         List<TransformerLayer> built = new ArrayList<>();
         SelfAttention first = null;
         for (int i = 0; i < config.numLayers(); i++) {
-            SelfAttention attention = AttentionRegistry.create(new AttentionBuild(config.attention(),
+            SelfAttention attention = AttentionRegistry.create(new AttentionBuild(config.attentionOf(i),
                     config.hiddenSize(), config.numHeads(), config.maxSequenceLength(), i, first));
             first = first == null ? attention : first;
             built.add(addChildBlock("layer" + i, new TransformerLayer(attention, config.hiddenSize(),

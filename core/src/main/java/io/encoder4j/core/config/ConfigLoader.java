@@ -88,11 +88,12 @@ public final class ConfigLoader {
         try {
             return MAPPER.treeToValue(root, type);
         } catch (JsonMappingException e) {
-            String key = offendingKey(e);
+            String key = withoutImplicitIndices(root, offendingKey(e));
             String where = overridden.containsKey(key)
                     ? "override '" + overridden.get(key) + "'"
                     : lineOf(text, key).map(l -> "line " + l).orElse("");
-            throw new ConfigException(file + ": " + (where.isEmpty() ? "" : where + ": ") + describe(e, key), e);
+            throw new ConfigException(file + ": " + (where.isEmpty() ? "" : where + ": ")
+                    + describe(e, key).replace(offendingKey(e), key), e);
         } catch (JsonProcessingException e) {
             throw new ConfigException(file + ": " + e.getOriginalMessage(), e);
         }
@@ -217,6 +218,28 @@ public final class ConfigLoader {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Drops the list indices Jackson adds where a single value stands for a one-element list (ACCEPT_SINGLE_VALUE_AS
+     * _ARRAY), so that {@code attention: {type: x}} is reported as {@code attention.type}, as the user wrote it.
+     */
+    static String withoutImplicitIndices(JsonNode root, String key) {
+        StringBuilder out = new StringBuilder();
+        JsonNode node = root;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([^.\\[]+)|\\[(\\d+)]|\\.").matcher(key);
+        while (m.find()) {
+            if (m.group(1) != null) {
+                node = node == null ? null : node.get(m.group(1));
+                out.append(out.length() == 0 ? "" : ".").append(m.group(1));
+            } else if (m.group(2) != null) {
+                if (node != null && node.isArray()) {
+                    node = node.get(Integer.parseInt(m.group(2)));
+                    out.append('[').append(m.group(2)).append(']');
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** The line of the YAML text where the key at the dotted path is written (list indices ignored). */

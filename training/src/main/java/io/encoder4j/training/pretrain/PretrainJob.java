@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.encoder4j.core.attention.AttentionConfig;
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
 import io.encoder4j.datasets.arrow.ArrowShardReader;
@@ -94,8 +95,9 @@ public final class PretrainJob {
                     job.run().seed(), false);
             MaskedLmModel mlm = MaskedLmModel.create(model, manager);
             long parameters = mlm.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
-            LOG.info("Model: {} layers, hidden {}, {} heads, attention '{}', vocabulary {}: {} parameters",
-                    model.numLayers(), model.hiddenSize(), model.numHeads(), model.attention().type(),
+            LOG.info("Model: {} layers, hidden {}, {} heads, attention {}, vocabulary {}: {} parameters",
+                    model.numLayers(), model.hiddenSize(), model.numHeads(),
+                    model.attention().stream().map(AttentionConfig::type).toList(),
                     model.vocabSize(), String.format("%,d", parameters));
             LOG.info("Data: {} training blocks of {} tokens ({} batches per epoch), {} validation blocks; "
                             + "unigram baseline {} nats", data.trainBlocks(), data.seqLength(),

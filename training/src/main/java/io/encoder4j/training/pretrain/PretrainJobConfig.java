@@ -18,8 +18,7 @@ public record PretrainJobConfig(
         if (model.maxPositionEmbeddings() == null) {
             // Checked here, before any data is prepared, against the length the job will train on.
             try {
-                model.attention().validateFor(model.hiddenSize(), model.numHeads(), data.seqLength(),
-                        model.numLayers());
+                model.validateAttention(data.seqLength());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("model." + e.getMessage(), e);
             }
