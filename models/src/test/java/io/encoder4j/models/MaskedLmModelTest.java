@@ -121,4 +121,22 @@ class MaskedLmModelTest {
                 loaded.maskedLogits(ps, input, mask, positions, false).toFloatArray(), 0f);
         assertTrue(Files.isRegularFile(dir.resolve("model/tokenizer.json")));
     }
+
+    @Test
+    void checkpointOfAnotherArchitectureNamesTheFirstMismatch(@TempDir Path dir) throws Exception {
+        MaskedLmModel model = MaskedLmModel.create(TINY, manager);
+        Path tokenizer = Files.writeString(dir.resolve("tok.json"), "{}");
+        Path saved = dir.resolve("model");
+        ModelDirectory.save(model, tokenizer, saved);
+        String json = Files.readString(saved.resolve(ModelDirectory.CONFIG_FILE));
+        // The same checkpoint under a config with a wider feed-forward layer.
+        Files.writeString(saved.resolve(ModelDirectory.CONFIG_FILE),
+                json.replace("\"intermediate_size\" : 32", "\"intermediate_size\" : 48"));
+        io.encoder4j.core.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.encoder4j.core.config.ConfigException.class, () -> ModelDirectory.load(saved, manager));
+        assertEquals(saved.resolve("model.params") + ": the checkpoint's parameter "
+                + "'encoder_layer0_feed_forward_intermediate_weight' [32, 16] does not match the model's "
+                + "'encoder_layer0_feed_forward_intermediate_weight' [48, 16] (a checkpoint of a different "
+                + "architecture)", e.getMessage());
+    }
 }
