@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.encoder4j.core.attention.AttentionConfig;
 import io.encoder4j.core.config.Checks;
+import io.encoder4j.core.layers.FeedForward;
 import java.util.List;
 
 /**
@@ -14,6 +15,8 @@ import java.util.List;
  * @param preNorm LayerNorm before each sublayer (and once after the last layer) instead of RoBERTa's after
  * @param maxPositionEmbeddings rows of the position table: RoBERTa numbers positions from {@code padTokenId + 1},
  *     so it must be at least the sequence length + 2
+ * @param feedForward {@code gelu} (BERT/RoBERTa) or {@code geglu} (gated, as ModernBERT; the input projection is
+ *     2 x intermediate_size wide)
  * @param attention the attention of every layer: one spec for all layers, or a list that layer i takes entry
  *     i mod size of, so {@code [sliding, sliding, full]} puts full attention in every third layer (ModernBERT's
  *     pattern) at any depth, and a list of num_layers specs sets each layer
@@ -31,6 +34,7 @@ public record EncoderConfig(
         Integer padTokenId,
         String positionInit,
         Boolean preNorm,
+        String feedForward,
         @JsonFormat(with = JsonFormat.Feature.WRITE_SINGLE_ELEM_ARRAYS_UNWRAPPED) List<AttentionConfig> attention) {
 
     /** RoBERTa's initialisation of the position table: N(0, initializer_range) like every other weight. */
@@ -40,7 +44,7 @@ public record EncoderConfig(
 
     /** Every field at its default. */
     public static EncoderConfig defaults() {
-        return new EncoderConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new EncoderConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public EncoderConfig {
@@ -54,6 +58,11 @@ public record EncoderConfig(
         padTokenId = padTokenId == null ? 1 : padTokenId;
         positionInit = positionInit == null ? POSITION_INIT_NORMAL : positionInit;
         preNorm = preNorm != null && preNorm;
+        feedForward = feedForward == null ? FeedForward.GELU : feedForward;
+        if (!feedForward.equals(FeedForward.GELU) && !feedForward.equals(FeedForward.GEGLU)) {
+            throw new IllegalArgumentException("feed_forward must be '" + FeedForward.GELU + "' or '"
+                    + FeedForward.GEGLU + "', got '" + feedForward + "'");
+        }
         attention = attention == null || attention.isEmpty()
                 ? List.of(AttentionConfig.of(AttentionConfig.DEFAULT_TYPE)) : List.copyOf(attention);
         if (!positionInit.equals(POSITION_INIT_NORMAL) && !positionInit.equals(POSITION_INIT_SINUSOIDAL)) {
@@ -135,7 +144,7 @@ public record EncoderConfig(
                     + "sequences of " + sequenceLength + " tokens (needs " + (sequenceLength + padTokenId + 1) + ")");
         }
         return new EncoderConfig(vocab, hiddenSize, numLayers, numHeads, intermediateSize, positions, dropout,
-                layerNormEps, initializerRange, padTokenId, positionInit, preNorm, attention);
+                layerNormEps, initializerRange, padTokenId, positionInit, preNorm, feedForward, attention);
     }
 
     /** True when every derived field is set, so a model can be built. */

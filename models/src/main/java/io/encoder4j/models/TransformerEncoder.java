@@ -13,6 +13,7 @@ import io.encoder4j.core.attention.AttentionBuild;
 import io.encoder4j.core.attention.AttentionContext;
 import io.encoder4j.core.attention.AttentionRegistry;
 import io.encoder4j.core.attention.SelfAttention;
+import io.encoder4j.core.layers.FeedForward;
 import io.encoder4j.core.layers.TransformerLayer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,8 +46,10 @@ public final class TransformerEncoder extends AbstractBlock {
             SelfAttention attention = AttentionRegistry.create(new AttentionBuild(config.attentionOf(i),
                     config.hiddenSize(), config.numHeads(), config.maxSequenceLength(), i, first));
             first = first == null ? attention : first;
-            built.add(addChildBlock("layer" + i, new TransformerLayer(attention, config.hiddenSize(),
-                    config.intermediateSize(), config.dropout(), config.layerNormEps(), config.preNorm())));
+            FeedForward feedForward = new FeedForward(config.hiddenSize(), config.intermediateSize(),
+                    config.feedForward().equals(FeedForward.GEGLU));
+            built.add(addChildBlock("layer" + i, new TransformerLayer(attention, feedForward, config.dropout(),
+                    config.layerNormEps(), config.preNorm())));
         }
         this.layers = Collections.unmodifiableList(built);
         this.finalNorm = config.preNorm()

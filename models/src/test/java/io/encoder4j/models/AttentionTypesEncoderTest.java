@@ -57,7 +57,7 @@ class AttentionTypesEncoderTest {
         keyValues[settings.length + 1] = 0;
         AttentionConfig attention = AttentionConfig.of(type, keyValues);
         EncoderConfig config = new EncoderConfig(30, 16, 2, 2, 32, MAX + 2, 0f, null, null, null, null, null,
-                List.of(attention));
+                null, List.of(attention));
         Random random = new Random(type.hashCode());
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(11);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MaskedLmModelTest {
 
     private static final EncoderConfig TINY =
-            new EncoderConfig(50, 16, 2, 4, 32, 12, 0.1f, null, null, null, null, null, null);
+            new EncoderConfig(50, 16, 2, 4, 32, 12, 0.1f, null, null, null, null, null, null, null);
 
     private static NDManager manager;
 
@@ -51,7 +51,7 @@ class MaskedLmModelTest {
     }
 
     private static EncoderConfig tiny(String positionInit, boolean preNorm) {
-        return new EncoderConfig(50, 16, 2, 4, 32, 12, 0.1f, null, null, null, positionInit, preNorm, null);
+        return new EncoderConfig(50, 16, 2, 4, 32, 12, 0.1f, null, null, null, positionInit, preNorm, null, null);
     }
 
     @org.junit.jupiter.params.ParameterizedTest

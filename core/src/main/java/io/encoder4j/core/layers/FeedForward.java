@@ -11,24 +11,47 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-/** Position-wise feed-forward network: dense (E to F), exact GELU, dense (F to E). */
+/**
+ * Position-wise feed-forward network: dense (E to F), exact GELU, dense (F to E); or, gated, GeGLU (Shazeer 2020,
+ * "GLU Variants Improve Transformer", eq. 6, as ModernBERT uses it): dense (E to 2F) split into a and g,
+ * GELU(a) * g, dense (F to E).
+ */
 public final class FeedForward extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
+    public static final String GELU = "gelu";
+    public static final String GEGLU = "geglu";
+
     private final Linear intermediate;
     private final Linear output;
+    private final int intermediateSize;
+    private final boolean gated;
 
     public FeedForward(int hiddenSize, int intermediateSize) {
+        this(hiddenSize, intermediateSize, false);
+    }
+
+    /** @param gated GeGLU instead of a plain GELU layer (twice the input projection, same output width F) */
+    public FeedForward(int hiddenSize, int intermediateSize, boolean gated) {
         super(VERSION);
-        this.intermediate = addChildBlock("intermediate", Linear.builder().setUnits(intermediateSize).build());
+        this.intermediateSize = intermediateSize;
+        this.gated = gated;
+        this.intermediate = addChildBlock("intermediate",
+                Linear.builder().setUnits(gated ? 2L * intermediateSize : intermediateSize).build());
         this.output = addChildBlock("output", Linear.builder().setUnits(hiddenSize).build());
     }
 
     /** (B, N, E) to (B, N, E). */
     public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
         NDArray h = intermediate.forward(ps, new NDList(x), training).singletonOrThrow();
-        h = Activation.gelu(h);
+        if (gated) {
+            // (B, N, 2F) -> a, g (B, N, F): GELU(a) * g.
+            NDList parts = h.split(2, h.getShape().dimension() - 1);
+            h = Activation.gelu(parts.get(0)).mul(parts.get(1));
+        } else {
+            h = Activation.gelu(h);
+        }
         return output.forward(ps, new NDList(h), training).singletonOrThrow();
     }
 
@@ -46,6 +69,7 @@ public final class FeedForward extends AbstractBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         intermediate.initialize(manager, dataType, inputShapes[0]);
-        output.initialize(manager, dataType, intermediate.getOutputShapes(inputShapes)[0]);
+        Shape in = inputShapes[0];
+        output.initialize(manager, dataType, in.slice(0, in.dimension() - 1).add(intermediateSize));
     }
 }

@@ -32,11 +32,16 @@ public final class TransformerLayer extends AbstractBlock {
 
     public TransformerLayer(SelfAttention attention, int hiddenSize, int intermediateSize, float dropout,
             float layerNormEps, boolean preNorm) {
+        this(attention, new FeedForward(hiddenSize, intermediateSize), dropout, layerNormEps, preNorm);
+    }
+
+    public TransformerLayer(SelfAttention attention, FeedForward feedForward, float dropout, float layerNormEps,
+            boolean preNorm) {
         super(VERSION);
         this.preNorm = preNorm;
         this.attention = addChildBlock("attention", attention);
         this.attentionNorm = addChildBlock("attention_norm", layerNorm(layerNormEps));
-        this.feedForward = addChildBlock("feed_forward", new FeedForward(hiddenSize, intermediateSize));
+        this.feedForward = addChildBlock("feed_forward", feedForward);
         this.outputNorm = addChildBlock("output_norm", layerNorm(layerNormEps));
         this.dropout = dropout;
     }

@@ -103,7 +103,7 @@ class AdamWTest {
 
     @Test
     void aFewStepsLowerTheMaskedLmLossOnAFixedBatch() {
-        EncoderConfig config = new EncoderConfig(60, 32, 2, 4, 64, 20, 0f, null, null, null, null, null, null);
+        EncoderConfig config = new EncoderConfig(60, 32, 2, 4, 64, 20, 0f, null, null, null, null, null, null, null);
         MaskedLmModel model = MaskedLmModel.create(config, manager);
         ParameterStore ps = new ParameterStore(manager, false);
         NDArray ids = manager.randomInteger(5, 60, new Shape(4, 16), ai.djl.ndarray.types.DataType.INT64);
