@@ -80,15 +80,24 @@ public final class BandedAttention {
 
     /** (L..., N[, D]) to (L..., nb, 3 bs[, D]): key block i holds original blocks i-1, i, i+1. */
     private static NDArray windows(NDArray x, int axis, long n, long np, int bs, float fill, Shape blocked) {
-        NDArray padded = SequencePadding.prepend(SequencePadding.append(x, axis, np - n + bs, fill), axis, bs, fill)
-                .reshape(blocked);
+        NDArray appended = SequencePadding.append(x, axis, np - n + bs, fill);
+        NDArray prepended = SequencePadding.prepend(appended, axis, bs, fill);
+        NDArray padded = prepended.reshape(blocked);
         long nb = np / bs;
-        int blockAxis = axis;
-        String prefix = ":, ".repeat(blockAxis);
+        String prefix = ":, ".repeat(axis);
         NDArray left = padded.get(new NDIndex(prefix + "0:" + nb));
         NDArray centre = padded.get(new NDIndex(prefix + "1:" + (nb + 1)));
         NDArray right = padded.get(new NDIndex(prefix + "2:" + (nb + 2)));
-        return left.concat(centre, blockAxis + 1).concat(right, blockAxis + 1);
+        NDArray pair = left.concat(centre, axis + 1);
+        NDArray window = pair.concat(right, axis + 1);
+        // Concatenation, padding and slicing keep nothing for the backward pass: free the copies now rather than
+        // when the step ends (three sequence-long copies per tensor).
+        for (NDArray temporary : new NDArray[] {pair, left, centre, right, padded, prepended, appended}) {
+            if (temporary != x) {
+                temporary.close();
+            }
+        }
+        return window;
     }
 
     private static NDArray unblock(NDArray x, int seqAxis, long n, Shape lead, long np, long d) {
