@@ -80,8 +80,6 @@ public final class BigBirdAttention extends ExactPatternAttention {
         return false;
     }
 
-
-
     @Override
     protected PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
             boolean withLse) {

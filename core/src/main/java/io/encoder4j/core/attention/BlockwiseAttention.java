@@ -42,8 +42,6 @@ public final class BlockwiseAttention extends ExactPatternAttention {
         return blockSize;
     }
 
-
-
     @Override
     protected PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
             boolean withLse) {

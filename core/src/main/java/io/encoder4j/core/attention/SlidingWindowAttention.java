@@ -47,8 +47,6 @@ public final class SlidingWindowAttention extends ExactPatternAttention {
         this.restoreOrder = inOrder ? null : restore;
     }
 
-
-
     @Override
     protected PartialAttention pattern(NDArray q, NDArray k, NDArray v, NDArray additiveKeyMask, boolean training,
             boolean withLse) {
