@@ -64,17 +64,10 @@ public final class BandedAttention {
         // Intermediates live until the step's scope closes unless closed: closing the ones autograd does not keep
         // (an addition's operands, a softmax's input) lowers the peak memory (DJL-NOTES: memory management).
         raw.close();
-        NDArray probs;
-        NDArray lse = null;
-        if (withLogNormalizer) {
-            NDArray[] pl = PartialAttention.softmaxWithLogNormalizer(scores);
-            probs = pl[0];
-            lse = unblock(pl[1], seqAxis, n, lead, np, 1);
-        } else {
-            probs = scores.softmax(-1);
-        }
+        NDArray[] pl = PartialAttention.softmax(scores, withLogNormalizer);
+        NDArray lse = withLogNormalizer ? unblock(pl[1], seqAxis, n, lead, np, 1) : null;
         scores.close();
-        NDArray out = dropProbabilities.apply(probs).matMul(vw);
+        NDArray out = dropProbabilities.apply(pl[0]).matMul(vw);
         return new PartialAttention(unblock(out, seqAxis, n, lead, np, d), lse);
     }
 

@@ -141,15 +141,11 @@ public final class BigBirdAttention extends ExactPatternAttention {
             NDArray qb = SequencePadding.append(qs, 2, np - n, 0f)
                     .get(":, :, " + (long) g * blockSize + ":").reshape(b, numHeads, nq, blockSize, d);
             NDArray scores = qb.matMul(kb.transpose(0, 1, 2, 4, 3)).add(mask);
-            NDArray probs;
+            NDArray[] pl = PartialAttention.softmax(scores, withLse);
             if (withLse) {
-                NDArray[] pl = PartialAttention.softmaxWithLogNormalizer(scores);
-                probs = pl[0];
                 lses.add(pl[1].reshape(b, numHeads, (long) nq * blockSize, 1));
-            } else {
-                probs = scores.softmax(-1);
             }
-            outs.add(dropProbabilities(probs, training).matMul(vb).reshape(b, numHeads, (long) nq * blockSize, d));
+            outs.add(dropProbabilities(pl[0], training).matMul(vb).reshape(b, numHeads, (long) nq * blockSize, d));
         }
         NDArray out = concat(outs).get(":, :, 0:" + n);
         return new PartialAttention(out, withLse ? concat(lses).get(":, :, 0:" + n) : null);
@@ -157,12 +153,10 @@ public final class BigBirdAttention extends ExactPatternAttention {
 
     private void addPart(NDArray scores, NDArray v, boolean withLse, boolean training, List<NDArray> outs,
             List<NDArray> lses) {
+        NDArray[] pl = PartialAttention.softmax(scores, withLse);
+        outs.add(dropProbabilities(pl[0], training).matMul(v));
         if (withLse) {
-            NDArray[] pl = PartialAttention.softmaxWithLogNormalizer(scores);
-            outs.add(dropProbabilities(pl[0], training).matMul(v));
             lses.add(pl[1]);
-        } else {
-            outs.add(dropProbabilities(scores.softmax(-1), training).matMul(v));
         }
     }
 

@@ -82,16 +82,9 @@ public final class BlockwiseAttention extends ExactPatternAttention {
         // A query block whose key block is absent or all padding sees nothing: its context is 0.
         NDArray seesAny = mask.max(new int[] {-1}, true).gt(AttentionMasks.MASKED_SCORE / 2)
                 .toType(q.getDataType(), false);
-        NDArray probs;
-        NDArray lse = null;
-        if (withLse) {
-            NDArray[] pl = PartialAttention.softmaxWithLogNormalizer(scores);
-            probs = pl[0];
-            lse = pl[1].reshape(b, numHeads, np, 1).get(":, :, 0:" + n);
-        } else {
-            probs = scores.softmax(-1);
-        }
-        NDArray out = dropProbabilities(probs, training).matMul(vb).mul(seesAny).reshape(b, numHeads, np, d)
+        NDArray[] pl = PartialAttention.softmax(scores, withLse);
+        NDArray lse = withLse ? pl[1].reshape(b, numHeads, np, 1).get(":, :, 0:" + n) : null;
+        NDArray out = dropProbabilities(pl[0], training).matMul(vb).mul(seesAny).reshape(b, numHeads, np, d)
                 .get(":, :, 0:" + n);
         return new PartialAttention(out, lse);
     }

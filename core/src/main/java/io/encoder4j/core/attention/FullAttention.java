@@ -26,16 +26,8 @@ public final class FullAttention extends ExactPatternAttention {
         NDArray scores = raw.add(additiveKeyMask);
         // Closed early, as autograd keeps neither (an addition's operand, a softmax's input): N^2 each.
         raw.close();
-        NDArray probs;
-        NDArray lse = null;
-        if (withLse) {
-            NDArray[] pl = PartialAttention.softmaxWithLogNormalizer(scores);
-            probs = pl[0];
-            lse = pl[1];
-        } else {
-            probs = scores.softmax(-1);
-        }
+        NDArray[] pl = PartialAttention.softmax(scores, withLse);
         scores.close();
-        return new PartialAttention(dropProbabilities(probs, training).matMul(v), lse);
+        return new PartialAttention(dropProbabilities(pl[0], training).matMul(v), pl[1]);
     }
 }

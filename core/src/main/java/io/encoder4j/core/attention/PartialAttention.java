@@ -13,6 +13,16 @@ import ai.djl.ndarray.NDArray;
  */
 public record PartialAttention(NDArray output, NDArray logNormalizer) {
 
+    /**
+     * Softmax over the last axis of {@code scores}, with its log-normaliser only when asked (the fused softmax is
+     * cheaper when nothing is merged).
+     *
+     * @return {probabilities, log-normaliser (..., 1) or {@code null}}
+     */
+    public static NDArray[] softmax(NDArray scores, boolean withLogNormalizer) {
+        return withLogNormalizer ? softmaxWithLogNormalizer(scores) : new NDArray[] {scores.softmax(-1), null};
+    }
+
     /** Softmax over the last axis of {@code scores} (B, H, ..., K) with its log-normaliser. */
     public static NDArray[] softmaxWithLogNormalizer(NDArray scores) {
         NDArray max = scores.max(new int[] {-1}, true).stopGradient();
