@@ -1,10 +1,12 @@
 package io.encoder4j.models;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +38,7 @@ public final class EncoderPresets {
     public static EncoderConfig load(Path file, List<String> overrides) {
         PresetFile preset = ConfigLoader.load(file, PresetFile.class, overrides);
         if (preset.model() == null) {
-            throw new io.encoder4j.core.config.ConfigException(file + ": a model preset needs a 'model:' section");
+            throw new ConfigException(file + ": a model preset needs a 'model:' section");
         }
         return preset.model();
     }
@@ -147,7 +149,7 @@ public final class EncoderPresets {
     private static EncoderConfig bind(ObjectNode tree) {
         try {
             return ConfigLoader.mapper().treeToValue(tree, EncoderConfig.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+        } catch (JsonProcessingException | IllegalArgumentException e) {
             Throwable root = e;
             while (root.getCause() != null) {
                 root = root.getCause();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
+import io.encoder4j.core.io.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -88,7 +89,7 @@ public final class ModelDirectory {
             throw new ConfigException(dir + ": already exists; give a new directory (nothing was overwritten)", e);
         } finally {
             if (Files.exists(tmp)) {
-                io.encoder4j.core.io.FileTrees.deleteRecursively(tmp);
+                FileTrees.deleteRecursively(tmp);
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.encoder4j.models;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
@@ -53,6 +54,6 @@ public final class NamedParameters {
         if (!array.getShape().equals(values.getShape())) {
             throw new IllegalArgumentException("cannot copy " + values.getShape() + " into " + array.getShape());
         }
-        array.set(new ai.djl.ndarray.index.NDIndex("..."), values.toType(array.getDataType(), false));
+        array.set(new NDIndex("..."), values.toType(array.getDataType(), false));
     }
 }
