@@ -6,33 +6,24 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 
 /**
- * Encoder + masked-LM head. Block inputs: {@code [ids (B,N) INT64, attentionMask (B,N), maskedPositions (M) INT64]}
- * where positions index the flattened (B*N) sequence; output {@code [logits (M,V)]}.
+ * Encoder + masked-LM head ({@code RobertaForMaskedLM}: children {@code encoder} and {@code lm_head}). Block inputs:
+ * {@code [ids (B,N) INT64, attentionMask (B,N), maskedPositions (M) INT64]} where positions index the flattened
+ * (B*N) sequence; output {@code [logits (M,V)]}. No global attention is placed automatically (Longformer's
+ * masked-LM pretraining used none).
  */
-public final class MaskedLmModel extends AbstractBlock {
+public final class MaskedLmModel extends TaskModel {
 
     private static final byte VERSION = 1;
 
-    private final TransformerEncoder encoder;
     private final MaskedLmHead head;
 
     public MaskedLmModel(EncoderConfig config) {
-        super(VERSION);
-        this.encoder = addChildBlock("encoder", new TransformerEncoder(config));
-        this.head = addChildBlock("lm_head", new MaskedLmHead(config, encoder.embeddings().wordEmbeddings()));
-        // BERT/RoBERTa initialisation: every weight N(0, initializer_range); biases 0, LayerNorm gamma 1, beta 0.
-        setInitializer(new NormalInitializer(config.initializerRange()), Parameter.Type.WEIGHT);
-        if (EncoderConfig.POSITION_INIT_SINUSOIDAL.equals(config.positionInit())) {
-            encoder.embeddings().positionEmbeddings()
-                    .setInitializer(new SinusoidalInitializer(config.initializerRange()));
-        }
+        super(VERSION, config, HeadConfig.maskedLm());
+        this.head = addChildBlock("lm_head", new MaskedLmHead(config, encoder().embeddings().wordEmbeddings()));
     }
 
     /** Builds and initialises a model for inputs of (batch, length) on {@code manager}'s device. */
@@ -40,14 +31,6 @@ public final class MaskedLmModel extends AbstractBlock {
         MaskedLmModel model = new MaskedLmModel(config);
         model.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8), new Shape(1));
         return model;
-    }
-
-    public EncoderConfig config() {
-        return encoder.config();
-    }
-
-    public TransformerEncoder encoder() {
-        return encoder;
     }
 
     /**
@@ -58,7 +41,7 @@ public final class MaskedLmModel extends AbstractBlock {
      */
     public NDArray maskedLogits(
             ParameterStore ps, NDArray ids, NDArray attentionMask, NDArray maskedPositions, boolean training) {
-        NDArray hidden = encoder.encode(ps, ids, attentionMask, training);
+        NDArray hidden = hidden(ps, ids, attentionMask, training);
         long e = hidden.getShape().get(2);
         NDArray rows = hidden.reshape(-1, e).get(new NDIndex("{}", maskedPositions));
         return head.logits(ps, rows, training);
@@ -88,7 +71,7 @@ public final class MaskedLmModel extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        encoder.initialize(manager, dataType, inputShapes[0], inputShapes[1]);
+        encoder().initialize(manager, dataType, inputShapes[0], inputShapes[1]);
         head.initialize(manager, dataType, new Shape(inputShapes[2].get(0), config().hiddenSize()));
     }
 }

@@ -1,15 +1,9 @@
 package io.encoder4j.models;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import io.encoder4j.core.attention.AttentionConfig;
 import io.encoder4j.core.attention.AttentionRegistry;
 import java.util.List;
@@ -58,46 +52,11 @@ class AttentionTypesEncoderTest {
         AttentionConfig attention = AttentionConfig.of(type, keyValues);
         EncoderConfig config = new EncoderConfig(30, 16, 2, 2, 32, MAX + 2, 0f, null, null, null, null, null,
                 null, List.of(attention));
-        Random random = new Random(type.hashCode());
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(11);
             MaskedLmModel model = MaskedLmModel.create(config, manager);
-            ParameterStore ps = new ParameterStore(manager, false);
-            for (int trial = 0; trial < 3; trial++) {
-                int n = 1 + random.nextInt(MAX);
-                int[] lengths = {n, 1 + random.nextInt(n), 1 + random.nextInt(n)};
-                long[] ids = new long[3 * n];
-                float[] mask = new float[3 * n];
-                for (int b = 0; b < 3; b++) {
-                    for (int i = 0; i < n; i++) {
-                        boolean real = i < lengths[b];
-                        ids[b * n + i] = real ? 3 + random.nextInt(27) : config.padTokenId();
-                        mask[b * n + i] = real ? 1 : 0;
-                    }
-                }
-                NDArray batchIds = manager.create(ids, new Shape(3, n));
-                NDArray batchMask = manager.create(mask, new Shape(3, n));
-                NDArray batch;
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    batch = model.encoder().encode(ps, batchIds, batchMask, true);
-                    gc.backward(batch.mul(batchMask.reshape(3, n, 1)).sum());
-                }
-                assertEquals(0, batch.isNaN().sum().getLong(), type + ": NaN at length " + n);
-                float[] all = batch.toFloatArray();
-                for (int b = 0; b < 3; b++) {
-                    int len = lengths[b];
-                    NDArray alone = model.encoder().encode(ps,
-                            batchIds.get(b + ":" + (b + 1) + ", 0:" + len),
-                            manager.ones(new Shape(1, len), DataType.FLOAT32), false);
-                    float[] expected = alone.toFloatArray();
-                    for (int i = 0; i < len * 16; i++) {
-                        float actual = all[b * n * 16 + i];
-                        assertTrue(Math.abs(expected[i] - actual) < 2e-4f, type + ": sequence " + b + " (length "
-                                + len + " in a batch of length " + n + "), element " + i + ": alone " + expected[i]
-                                + ", in the batch " + actual);
-                    }
-                }
-            }
+            EncoderProperties.assertRealOutputsDependOnlyOnTheSequence(type, model.encoder(), manager,
+                    new Random(type.hashCode()), 3, "global".equals(type));
         }
     }
 }

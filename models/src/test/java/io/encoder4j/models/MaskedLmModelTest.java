@@ -111,7 +111,7 @@ class MaskedLmModelTest {
         MaskedLmModel model = MaskedLmModel.create(TINY, manager);
         Path tokenizer = Files.writeString(dir.resolve("tok.json"), "{}");
         ModelDirectory.save(model, tokenizer, dir.resolve("model"));
-        MaskedLmModel loaded = ModelDirectory.load(dir.resolve("model"), manager);
+        MaskedLmModel loaded = ModelDirectory.load(dir.resolve("model"), manager, MaskedLmModel.class);
         assertEquals(TINY, loaded.config());
         ParameterStore ps = new ParameterStore(manager, false);
         NDArray input = ids(0, 5, 6, 7, 2);
