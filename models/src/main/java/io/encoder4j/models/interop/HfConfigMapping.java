@@ -81,14 +81,14 @@ public final class HfConfigMapping {
         c.put("num_attention_heads", config.numHeads());
         c.put("intermediate_size", config.intermediateSize());
         c.put("hidden_act", "gelu");
-        c.put("hidden_dropout_prob", (double) config.dropout());
-        c.put("attention_probs_dropout_prob", (double) config.attention().get(0).dropout());
+        c.put("hidden_dropout_prob", decimal(config.dropout()));
+        c.put("attention_probs_dropout_prob", decimal(config.attention().get(0).dropout()));
         int pad = config.padTokenId();
         int hfPositions = config.maxPositionEmbeddings() - positionShift(family, pad) - family.extraPositionRows();
         c.put("max_position_embeddings", hfPositions);
         c.put("type_vocab_size", 1);
-        c.put("initializer_range", (double) config.initializerRange());
-        c.put("layer_norm_eps", (double) config.layerNormEps());
+        c.put("initializer_range", decimal(config.initializerRange()));
+        c.put("layer_norm_eps", decimal(config.layerNormEps()));
         c.put("pad_token_id", pad);
         specials.forEach(c::put);
         c.put("tie_word_embeddings", true);
@@ -247,6 +247,11 @@ public final class HfConfigMapping {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(file + ": " + rootMessage(e), e);
         }
+    }
+
+    /** The double whose shortest decimal is the float's (1e-5f as 1e-5, not 9.999999747378752e-6). */
+    private static double decimal(float f) {
+        return Double.parseDouble(Float.toString(f));
     }
 
     private static String rootMessage(Throwable e) {
