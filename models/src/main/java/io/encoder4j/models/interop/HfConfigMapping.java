@@ -72,7 +72,20 @@ public final class HfConfigMapping {
      *     {@code sep_token_id}), written when present
      */
     public static ObjectNode toHf(EncoderConfig config, HfFamily family, Map<String, Integer> specials) {
-        ObjectNode c = JSON.createObjectNode();
+        return toHf(config, family, specials, null);
+    }
+
+    /**
+     * As {@link #toHf(EncoderConfig, HfFamily, Map)}, starting from {@code base} (the config.json a model was
+     * imported from, when it is of the same family): keys encoder4j does not own (such as Nyströmformer's
+     * {@code segment_means_seq_len} or a classifier's labels) keep their values, every key it owns is rewritten.
+     */
+    public static ObjectNode toHf(EncoderConfig config, HfFamily family, Map<String, Integer> specials,
+            JsonNode base) {
+        ObjectNode c = base != null && base.isObject() && family.modelType().equals(base.path("model_type").asText())
+                ? ((ObjectNode) base).deepCopy() : JSON.createObjectNode();
+        // Written by the exporting library; this file is written by encoder4j, in float32.
+        c.remove(List.of("transformers_version", "dtype", "torch_dtype", "_name_or_path"));
         c.putArray("architectures").add(family.maskedLmClass());
         c.put("model_type", family.modelType());
         c.put("vocab_size", config.vocabSize());
@@ -108,7 +121,9 @@ public final class HfConfigMapping {
                 // transformers reshapes the sequence into num_landmarks segments of this length, so inputs must
                 // be exactly this long there; the longest multiple of the landmarks that fits our table.
                 int max = config.maxSequenceLength();
-                c.put("segment_means_seq_len", max - max % a.numLandmarks());
+                int kept = c.path("segment_means_seq_len").asInt(0);
+                boolean fits = kept > 0 && kept <= max && kept % a.numLandmarks() == 0;
+                c.put("segment_means_seq_len", fits ? kept : max - max % a.numLandmarks());
                 if (a.convKernel() > 0) {
                     c.put("conv_kernel_size", a.convKernel());
                 } else {

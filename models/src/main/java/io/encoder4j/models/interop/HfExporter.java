@@ -64,7 +64,7 @@ public final class HfExporter {
                 }
             }
         }
-        ObjectNode hfConfig = HfConfigMapping.toHf(config, family, specials);
+        ObjectNode hfConfig = HfConfigMapping.toHf(config, family, specials, source);
         Map<String, Safetensors.Tensor> tensors = tensors(model, family);
         HfFamily written = family;
         OutputDirectory.publish(out, dir -> {
