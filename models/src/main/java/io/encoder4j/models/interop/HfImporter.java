@@ -153,7 +153,7 @@ public final class HfImporter {
                 continue;
             }
             if (located == null) {
-                throw new ConfigException(where(tensors, m.hfName()) + ": missing weight '" + m.hfName() + "' "
+                throw new ConfigException(weightsName(tensors) + ": missing weight '" + m.hfName() + "' "
                         + Arrays.toString(expectedShape(m, ours, shift)) + " (encoder4j's " + m.ours() + ")");
             }
             used.add(m.hfName());
@@ -223,7 +223,8 @@ public final class HfImporter {
         }
     }
 
-    private static String where(Map<String, Located> tensors, String name) {
+    /** The weights file, for a message about a tensor that is in none of them. */
+    private static String weightsName(Map<String, Located> tensors) {
         return tensors.isEmpty() ? "checkpoint" : tensors.values().iterator().next().file().toString();
     }
 

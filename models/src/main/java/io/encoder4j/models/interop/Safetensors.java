@@ -12,7 +12,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -461,10 +460,5 @@ public final class Safetensors {
         } finally {
             Files.deleteIfExists(tmp);
         }
-    }
-
-    /** Header text of {@code file} as UTF-8, padding removed (for tests and diagnostics). */
-    static String headerText(byte[] header) {
-        return new String(header, StandardCharsets.UTF_8).stripTrailing();
     }
 }
