@@ -32,8 +32,8 @@ public final class HfConfigMapping {
     public record Imported(HfFamily family, EncoderConfig config) {}
 
     /**
-     * The family an encoder4j model exports as: RoBERTa for full attention, Longformer for global tokens over an
-     * undilated sliding window, Nyströmformer for Nyström attention with 6 iterations and a convolution; encoder4j's
+     * The family an encoder4j model exports as: RoBERTa for full attention, Longformer for an undilated sliding
+     * window with or without global tokens, Nyströmformer for Nyström attention with 6 iterations and a convolution; encoder4j's
      * own layout for everything else (other attention types, pre-LN, GeGLU, mixed attention per layer).
      */
     public static HfFamily familyOf(EncoderConfig config) {
@@ -50,12 +50,29 @@ public final class HfConfigMapping {
                     && a.dilation().stream().allMatch(d -> d == 1)) {
                 return HfFamily.LONGFORMER;
             }
+            if (isLocalOnlyLongformer(a)) {
+                return HfFamily.LONGFORMER;
+            }
             if (a.type().equals("nystrom") && a.pinvIterations() == 6) {
                 return HfFamily.NYSTROMFORMER;
             }
         }
         return HfFamily.ENCODER4J;
     }
+
+    /**
+     * An undilated sliding window without global tokens: Longformer without global attention. It exports as
+     * {@code LongformerForMaskedLM} with the global projections copied from the local ones (as transformers' own
+     * RoBERTa-to-Longformer conversion starts them), which changes nothing while no global tokens are given, and
+     * {@value #LOCAL_ONLY_FIELD} in config.json, so that import gives back the sliding window as long as the global
+     * projections are still those copies.
+     */
+    static boolean isLocalOnlyLongformer(AttentionConfig a) {
+        return a.type().equals("sliding_window") && a.dilation().stream().allMatch(d -> d == 1);
+    }
+
+    /** The config.json field that marks a Longformer export of a sliding window without global attention. */
+    public static final String LOCAL_ONLY_FIELD = "encoder4j_local_only";
 
     /**
      * Rows our position table is shifted by against the family's: our row j is their row j - shift (see
@@ -113,6 +130,11 @@ public final class HfConfigMapping {
                 var windows = c.putArray("attention_window");
                 for (int i = 0; i < config.numLayers(); i++) {
                     windows.add(config.attentionOf(i).windowOf(i));
+                }
+                if (isLocalOnlyLongformer(config.attention().get(0))) {
+                    c.put(LOCAL_ONLY_FIELD, true);
+                } else {
+                    c.remove(LOCAL_ONLY_FIELD);
                 }
             }
             case NYSTROMFORMER -> {
@@ -228,6 +250,15 @@ public final class HfConfigMapping {
                                     "window", windows.get(0))
                             : AttentionConfig.of("global", "dropout", attentionDropout, "local", "sliding_window",
                                     "window", windows.get(0), "layer_windows", windows));
+                    if (r.bool(LOCAL_ONLY_FIELD, false)) {
+                        // Exported from a sliding window; HfImporter keeps it only if the global projections are
+                        // still copies of the local ones (withGlobalAttention otherwise).
+                        attention.set(0, same
+                                ? AttentionConfig.of("sliding_window", "dropout", attentionDropout, "window",
+                                        windows.get(0))
+                                : AttentionConfig.of("sliding_window", "dropout", attentionDropout, "window",
+                                        windows.get(0), "layer_windows", windows));
+                    }
                 }
                 case NYSTROMFORMER -> {
                     JsonNode kernel = c.get("conv_kernel_size");
@@ -262,6 +293,20 @@ public final class HfConfigMapping {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(file + ": " + rootMessage(e), e);
         }
+    }
+
+    /** The same config with global attention over its sliding window (Longformer with its global projections). */
+    public static Imported withGlobalAttention(Imported imported) {
+        EncoderConfig c = imported.config();
+        AttentionConfig a = c.attention().get(0);
+        AttentionConfig global = a.layerWindows() == null
+                ? AttentionConfig.of("global", "dropout", a.dropout(), "local", "sliding_window", "window", a.window())
+                : AttentionConfig.of("global", "dropout", a.dropout(), "local", "sliding_window", "window",
+                        a.window(), "layer_windows", a.layerWindows());
+        return new Imported(imported.family(), new EncoderConfig(c.vocabSize(), c.hiddenSize(), c.numLayers(),
+                c.numHeads(), c.intermediateSize(), c.maxPositionEmbeddings(), c.dropout(), c.layerNormEps(),
+                c.initializerRange(), c.padTokenId(), c.positionInit(), c.preNorm(), c.feedForward(),
+                List.of(global)));
     }
 
     /** The double whose shortest decimal is the float's (1e-5f as 1e-5, not 9.999999747378752e-6). */

@@ -93,6 +93,18 @@ public final class HfExporter {
             }
             out.put(m.hfName(), Safetensors.Tensor.f32(shape, values));
         }
+        if (family == HfFamily.LONGFORMER
+                && HfConfigMapping.isLocalOnlyLongformer(model.config().attention().get(0))) {
+            // LongformerForMaskedLM has global projections in every layer: start them at the local ones
+            // (HfConfigMapping.isLocalOnlyLongformer).
+            for (String name : new java.util.ArrayList<>(out.keySet())) {
+                java.util.regex.Matcher m = java.util.regex.Pattern
+                        .compile("(.*\\.attention\\.self\\.(query|key|value))\\.(weight|bias)").matcher(name);
+                if (m.matches()) {
+                    out.put(m.group(1) + "_global." + m.group(3), out.get(name));
+                }
+            }
+        }
         return out;
     }
 }

@@ -71,6 +71,11 @@ public final class HfImporter {
                     + "Face tokenizer.json (a fast tokenizer's save_pretrained writes it)");
         }
         Map<String, Located> tensors = readWeights(dir);
+        if (mapped.family() == HfFamily.LONGFORMER && mapped.config().attention().get(0).type().equals("sliding_window")
+                && !globalCopiesLocal(tensors, mapped.config().numLayers())) {
+            // Global projections trained since the export: keep them, as Longformer global attention.
+            mapped = HfConfigMapping.withGlobalAttention(mapped);
+        }
         MaskedLmModel model = MaskedLmModel.create(mapped.config(), manager);
         try {
             List<String> skipped = fill(model, mapped, source, tensors);
@@ -96,6 +101,26 @@ public final class HfImporter {
             });
             return imported;
         }
+    }
+
+    private static final String[] PROJECTIONS = {"query", "key", "value"};
+
+    /** True when every Longformer global projection equals its local one (a sliding window's export). */
+    private static boolean globalCopiesLocal(Map<String, Located> tensors, int layers) {
+        for (int i = 0; i < layers; i++) {
+            for (String p : PROJECTIONS) {
+                for (String w : new String[] {"weight", "bias"}) {
+                    String prefix = "longformer.encoder.layer." + i + ".attention.self." + p;
+                    Located local = tensors.get(prefix + "." + w);
+                    Located global = tensors.get(prefix + "_global." + w);
+                    if (local == null || global == null || !local.tensor().dtype().equals(global.tensor().dtype())
+                            || !local.tensor().data().equals(global.tensor().data())) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /** A tensor and the file it came from (for messages). */
@@ -247,6 +272,10 @@ public final class HfImporter {
                 requireTied(at, e.getValue().tensor(), values.get(head + ".bias"), head + ".bias");
             } else if (name.endsWith("position_ids") || name.endsWith(".token_type_ids")) {
                 // A buffer (arange / zeros) that older transformers versions saved; not a weight.
+                continue;
+            } else if (family == HfFamily.LONGFORMER
+                    && name.matches(".*\\.attention\\.self\\.(query|key|value)_global\\.(weight|bias)")) {
+                // Reached only for a sliding window, whose global projections were checked to be the local ones.
                 continue;
             } else if (name.startsWith(base + ".pooler.")) {
                 skipped.add(name);

@@ -88,7 +88,7 @@ class ExportRoundTripTest {
         for (String type : AttentionRegistry.names()) {
             HfFamily expected = switch (type) {
                 case "full" -> HfFamily.ROBERTA;
-                case "global" -> HfFamily.LONGFORMER;
+                case "global", "sliding_window" -> HfFamily.LONGFORMER;
                 case "nystrom" -> HfFamily.NYSTROMFORMER;
                 default -> HfFamily.ENCODER4J;
             };
@@ -125,6 +125,42 @@ class ExportRoundTripTest {
                 assertArrayEquals(a[i][j], b[i][j], name);
             }
         }
+    }
+
+    @Test
+    void aSlidingWindowExportsAsLongformerAndComesBackAsGlobalAttentionOnceItsGlobalProjectionsChange()
+            throws Exception {
+        Engine.getInstance().setRandomSeed(6);
+        EncoderConfig config = config(List.of(spec("sliding_window")), false, null);
+        MaskedLmModel model = MaskedLmModel.create(config, manager);
+        Path hf = tmp.resolve("hf");
+        HfExporter.export(model, TOKENIZER, null, hf);
+        Map<String, Safetensors.Tensor> tensors = new java.util.TreeMap<>(
+                Safetensors.read(hf.resolve("model.safetensors")).tensors());
+        String local = "longformer.encoder.layer.1.attention.self.key.weight";
+        String global = "longformer.encoder.layer.1.attention.self.key_global.weight";
+        assertEquals(tensors.get(local).data(), tensors.get(global).data());
+        // Fine-tuned with global tokens elsewhere: the global projection is no longer the local one.
+        float[] changed = tensors.get(global).toFloats();
+        changed[0] += 1;
+        tensors.put(global, Safetensors.Tensor.f32(tensors.get(global).shape(), changed));
+        Safetensors.write(hf.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+        MaskedLmModel back = HfImporter.load(hf, manager).model();
+        assertEquals("global", back.config().attention().get(0).type());
+        assertEquals(4, back.config().attention().get(0).window());
+        // Without global tokens it is still the sliding window it was.
+        ModelOutputs.Batch batch = new HfFixture("roberta-tiny").batch();
+        float[][][] a = (float[][][]) ModelOutputs.run(model, batch, "mlm").get("logits");
+        float[][][] b = (float[][][]) ModelOutputs.run(back, batch, "mlm").get("logits");
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                assertArrayEquals(a[i][j], b[i][j]);
+            }
+        }
+        Map<String, float[]> values = RobertaInteropTest.values(back);
+        assertEquals(changed[0], values.entrySet().stream()
+                .filter(e -> e.getKey().contains("layer1") && e.getKey().contains("key_global_weight"))
+                .findFirst().orElseThrow().getValue()[0]);
     }
 
     @Test
