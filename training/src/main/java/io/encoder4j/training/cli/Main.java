@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "encoder4j", mixinStandardHelpOptions = true, version = "encoder4j 0.1.0",
         description = "Train encoder-only language models with efficient attention.",
-        subcommands = {Main.Pretrain.class, Main.Bench.class, ConvertLongformerCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {Main.Pretrain.class, Main.Bench.class, ConvertLongformerCommand.class, ExportCommand.class,
+                ImportCommand.class, LogitsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int USER_ERROR = 2;

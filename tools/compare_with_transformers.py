@@ -1,0 +1,75 @@
+"""Compares encoder4j's outputs with what Hugging Face transformers computes for the same checkpoint.
+
+    bin/encoder4j export runs/quickstart /tmp/qs-hf                       # or any transformers checkpoint
+    bin/encoder4j logits /tmp/qs-hf ids.json --out /tmp/e4j.json          # encoder4j's logits
+    python tools/compare_with_transformers.py /tmp/qs-hf ids.json /tmp/e4j.json
+
+ids.json is a JSON array of arrays of token ids; shorter rows are padded on the right with the model's pad_token_id
+and masked, exactly as `bin/encoder4j logits` does. Options --attention-mask and --global-attention-mask take the
+same files as the logits command; --head hidden compares last_hidden_state instead of logits. Prints the largest
+absolute difference over real (unmasked) positions and exits with status 1 when it exceeds --tolerance (1e-4).
+Needs: pip install torch transformers safetensors. Run by hand; never by the build.
+"""
+import argparse
+import json
+import sys
+
+import torch
+import transformers
+
+
+def padded(rows, pad):
+    n = max(len(r) for r in rows)
+    ids = [r + [pad] * (n - len(r)) for r in rows]
+    mask = [[1] * len(r) + [0] * (n - len(r)) for r in rows]
+    return ids, mask
+
+
+def pad_to(rows, n):
+    return [r + [0] * (n - len(r)) for r in rows]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("hf_dir")
+    p.add_argument("ids")
+    p.add_argument("encoder4j_output")
+    p.add_argument("--attention-mask")
+    p.add_argument("--global-attention-mask")
+    p.add_argument("--head", default="mlm", choices=["mlm", "hidden"])
+    p.add_argument("--tolerance", type=float, default=1e-4)
+    args = p.parse_args()
+
+    config = transformers.AutoConfig.from_pretrained(args.hf_dir)
+    model = transformers.AutoModelForMaskedLM.from_pretrained(args.hf_dir, attn_implementation="eager")
+    model.eval()
+    rows = json.load(open(args.ids))
+    ids, mask = padded(rows, config.pad_token_id)
+    n = len(ids[0])
+    if args.attention_mask:
+        mask = pad_to(json.load(open(args.attention_mask)), n)
+    kwargs = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
+    if args.global_attention_mask:
+        kwargs["global_attention_mask"] = torch.tensor(pad_to(json.load(open(args.global_attention_mask)), n))
+    with torch.no_grad():
+        out = model(**kwargs, output_hidden_states=True)
+    theirs = out.logits if args.head == "mlm" else out.hidden_states[-1]
+    key = "logits" if args.head == "mlm" else "last_hidden_state"
+    ours = torch.tensor(json.load(open(args.encoder4j_output))[key])
+    if ours.shape != theirs.shape:
+        print(f"shape mismatch: encoder4j {tuple(ours.shape)}, transformers {tuple(theirs.shape)}")
+        return 1
+    real = torch.tensor(mask).bool()
+    diff = (ours - theirs).abs()[real].max().item()
+    print(f"{type(model).__name__}: max |{key} difference| over real positions = {diff:.3g} "
+          f"(largest |{key}| {theirs[real].abs().max().item():.3g})")
+    try:
+        tok = transformers.AutoTokenizer.from_pretrained(args.hf_dir)
+        print(f"tokenizer {type(tok).__name__} loads; 'Hello world' -> {tok('Hello world')['input_ids']}")
+    except Exception as e:  # the model comparison stands on its own
+        print(f"tokenizer did not load: {e}")
+    return 0 if diff <= args.tolerance else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
