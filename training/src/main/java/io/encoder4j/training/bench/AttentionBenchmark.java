@@ -482,7 +482,7 @@ public final class AttentionBenchmark {
     }
 
     /** The exception's first line, with its class for errors that are not self-explanatory. */
-    private static String reason(Throwable e) {
+    static String reason(Throwable e) {
         String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("").trim();
         String text = e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
         return text.length() > 300 ? text.substring(0, 297) + "..." : text;
@@ -507,14 +507,14 @@ public final class AttentionBenchmark {
                 + status.replace("|", "\\|") + " |";
     }
 
-    private static String formatMs(Double ms) {
+    static String formatMs(Double ms) {
         if (ms == null) {
             return "–";
         }
         return String.format(Locale.ROOT, ms >= 100 ? "%.0f" : ms >= 10 ? "%.1f" : ms >= 1 ? "%.2f" : "%.3f", ms);
     }
 
-    private static String formatMb(Double mb) {
+    static String formatMb(Double mb) {
         return mb == null ? "–" : String.format(Locale.ROOT, "%.1f", mb);
     }
 
@@ -552,7 +552,7 @@ public final class AttentionBenchmark {
         return b.toString();
     }
 
-    private static Map<String, Object> machine(NDManager manager) {
+    static Map<String, Object> machine(NDManager manager) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("date", ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         m.put("cores", Runtime.getRuntime().availableProcessors());
