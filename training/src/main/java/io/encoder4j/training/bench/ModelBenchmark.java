@@ -42,7 +42,8 @@ import java.util.stream.Collectors;
  * <p>Presets are model files ({@code configs/models/*.yaml} by default): an {@link EncoderConfig} at the top level,
  * or a job file whose {@code model:} section is one. By default every preset is shrunk to a tiny size (hidden 64,
  * 2 heads, 2 layers, vocabulary 1000) while its attention spec, position encoding, feed-forward type and the rest are
- * kept, so that the comparison is about the architecture rather than the width; {@code --preset-size} keeps the
+ * kept, so that the comparison is about the architecture rather than the width (a preset whose attention is a list
+ * longer than 2 keeps that many layers); {@code --preset-size} keeps the
  * preset's own sizes. {@code max_position_embeddings} is set to fit each length (and an axial table's shape derived
  * for it), since a benchmark measures cost, not trained weights.
  *
@@ -69,6 +70,8 @@ public final class ModelBenchmark {
     public static final List<String> VARIANTS = List.of(STANDARD, REVERSIBLE, REVERSIBLE_STORED);
 
     static final int SEED = 42;
+    /** The tiny depth, unless the preset's attention list is longer. */
+    static final int TINY_LAYERS = 2;
     private static final int WARM_UP_PASSES = 3;
     private static final double WARM_UP_SECONDS = 2;
     private static final double MASK_FRACTION = 0.15;
@@ -81,7 +84,8 @@ public final class ModelBenchmark {
      *
      * @param presets preset files or globs of their file names
      * @param lengths sequence lengths N
-     * @param layers depths; empty: 2, or the preset's own with {@code presetSize}
+     * @param layers depths; empty: 2 (or the length of the preset's attention list when longer), or the preset's own
+     *     with {@code presetSize}
      * @param hidden tiny hidden size (ignored with {@code presetSize})
      * @param heads tiny number of heads (ignored with {@code presetSize})
      * @param intermediate tiny feed-forward width, {@code null} for 4 x hidden (ignored with {@code presetSize})
@@ -252,7 +256,9 @@ public final class ModelBenchmark {
         if (!s.layers().isEmpty()) {
             return s.layers();
         }
-        return List.of(s.presetSize() ? preset.config().numLayers() : 2);
+        // A list of attention specs may not be longer than the stack (ModernBERT's 3-layer pattern needs 3 layers).
+        return List.of(s.presetSize() ? preset.config().numLayers()
+                : Math.max(TINY_LAYERS, preset.config().attention().size()));
     }
 
     /** The preset files: each entry a file, or a glob in its last path component ({@code configs/models/*.yaml}). */

@@ -156,7 +156,8 @@ public final class Main implements Callable<Integer> {
         List<Integer> lengths;
 
         @Option(names = "--layers", split = ",", paramLabel = "L",
-                description = "Depths to measure (default: 2, or each preset's own with --preset-size).")
+                description = "Depths to measure (default: 2, or as many as the preset's attention list has entries; "
+                        + "each preset's own with --preset-size).")
         List<Integer> layers = new ArrayList<>();
 
         @Option(names = "--hidden", paramLabel = "E", description = "Tiny hidden size (default: ${DEFAULT-VALUE}).")
