@@ -162,7 +162,9 @@ public final class ModelBenchmark {
         PeakMemory memory = PeakMemory.detect();
         List<Result> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
-            Map<String, Object> machine = AttentionBenchmark.machine(manager);
+            Map<String, Object> machine = new LinkedHashMap<>(AttentionBenchmark.machine(manager));
+            // glibc keeps freed heap memory resident unless large blocks are mmapped (see docs/layers.md).
+            machine.put("malloc_mmap_threshold", System.getenv("MALLOC_MMAP_THRESHOLD_"));
             out.println("Model benchmark: " + describe(s) + "; " + machine.get("cores") + " cores, PyTorch "
                     + machine.get("engine_version") + " on " + manager.getDevice());
             out.println("Step: masked-LM forward + backward + AdamW step; time: median of " + s.repeats()
@@ -585,7 +587,10 @@ public final class ModelBenchmark {
                     .append("positions predicted); tokens/s = batch x length / median step time over ")
                     .append(settings.repeats()).append(" steps after up to 3 warm-up steps\n");
             b.append("- memory: ").append(memory.description()).append("; parameters, gradients and optimizer ")
-                    .append("moments exist before the step and are not counted\n");
+                    .append("moments exist before the step and are not counted; MALLOC_MMAP_THRESHOLD_ ")
+                    .append(machine.get("malloc_mmap_threshold") == null ? "not set (glibc's dynamic threshold)"
+                            : "= " + machine.get("malloc_mmap_threshold"))
+                    .append("\n");
             b.append("- variants: `standard` = the preset; `reversible` = pre-LN reversible layers recomputing ")
                     .append("activations in the backward pass; `reversible-stored` = the same model with stored ")
                     .append("activations\n");
