@@ -73,6 +73,25 @@ class AttentionTrainingTest {
         List<String> args = new ArrayList<>(List.of("pretrain", job.toString(), "run.name=" + type,
                 "model.attention.type=" + type, "model.attention.dropout=0"));
         SETTINGS.get(type).forEach(s -> args.add("model.attention." + s));
+        assertTrains(type, args);
+    }
+
+    /**
+     * The layer options train through the pretraining loop: reversible layers (whose gradients come from
+     * TransformerEncoder.backward) with rotary positions and a chunked feed-forward, and axial positions.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "model.pre_norm=true model.reversible=true model.position_encoding=rope model.feed_forward_chunk_size=8",
+        "model.position_encoding=axial"})
+    void layerOptionsTrain(String overrides) throws Exception {
+        String name = "layers-" + Math.abs(overrides.hashCode());
+        List<String> args = new ArrayList<>(List.of("pretrain", job.toString(), "run.name=" + name));
+        args.addAll(List.of(overrides.split(" ")));
+        assertTrains(name, args);
+    }
+
+    private static void assertTrains(String type, List<String> args) throws Exception {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err, true), args.toArray(String[]::new));
         assertEquals(0, code, err.toString());
