@@ -552,6 +552,23 @@ public final class AttentionBenchmark {
         return b.toString();
     }
 
+    /** The date, machine and software lines of a report, as markdown list items. */
+    static void appendMachine(StringBuilder b, Map<String, Object> machine) {
+        b.append("- date: ").append(machine.get("date")).append('\n');
+        b.append("- machine: ").append(machine.get("cores")).append(" cores");
+        if (machine.get("cpu") != null) {
+            b.append(" (").append(machine.get("cpu")).append(')');
+        }
+        if (machine.get("memory_gib") != null) {
+            b.append(", ").append(machine.get("memory_gib")).append(" GiB memory");
+        }
+        b.append(", ").append(machine.get("os")).append('\n');
+        b.append("- software: Java ").append(machine.get("java")).append(", DJL ").append(machine.get("djl"))
+                .append(", ").append(machine.get("engine")).append(' ').append(machine.get("engine_version"))
+                .append(" on ").append(machine.get("device")).append(", torch threads ")
+                .append(machine.get("torch_threads")).append('\n');
+    }
+
     static Map<String, Object> machine(NDManager manager) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("date", ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
@@ -646,19 +663,7 @@ public final class AttentionBenchmark {
             StringBuilder b = new StringBuilder();
             b.append("# Attention benchmark\n\n");
             b.append("```\n").append(commandLine(settings, plan)).append("\n```\n\n");
-            b.append("- date: ").append(machine.get("date")).append('\n');
-            b.append("- machine: ").append(machine.get("cores")).append(" cores");
-            if (machine.get("cpu") != null) {
-                b.append(" (").append(machine.get("cpu")).append(')');
-            }
-            if (machine.get("memory_gib") != null) {
-                b.append(", ").append(machine.get("memory_gib")).append(" GiB memory");
-            }
-            b.append(", ").append(machine.get("os")).append('\n');
-            b.append("- software: Java ").append(machine.get("java")).append(", DJL ").append(machine.get("djl"))
-                    .append(", ").append(machine.get("engine")).append(' ').append(machine.get("engine_version"))
-                    .append(" on ").append(machine.get("device")).append(", torch threads ")
-                    .append(machine.get("torch_threads")).append('\n');
+            appendMachine(b, machine);
             b.append("- block: one attention block with its query, key, value and output projections, ")
                     .append(shapeLabel(settings)).append(", float32, random N(0, 1) input, no padding, training ")
                     .append("mode with dropout 0, each length with a block built for that length as the model's ")

@@ -568,19 +568,7 @@ public final class ModelBenchmark {
             StringBuilder b = new StringBuilder();
             b.append("# Model benchmark\n\n");
             b.append("```\n").append(commandLine(settings, lengths)).append("\n```\n\n");
-            b.append("- date: ").append(machine.get("date")).append('\n');
-            b.append("- machine: ").append(machine.get("cores")).append(" cores");
-            if (machine.get("cpu") != null) {
-                b.append(" (").append(machine.get("cpu")).append(')');
-            }
-            if (machine.get("memory_gib") != null) {
-                b.append(", ").append(machine.get("memory_gib")).append(" GiB memory");
-            }
-            b.append(", ").append(machine.get("os")).append('\n');
-            b.append("- software: Java ").append(machine.get("java")).append(", DJL ").append(machine.get("djl"))
-                    .append(", ").append(machine.get("engine")).append(' ').append(machine.get("engine_version"))
-                    .append(" on ").append(machine.get("device")).append(", torch threads ")
-                    .append(machine.get("torch_threads")).append('\n');
+            AttentionBenchmark.appendMachine(b, machine);
             b.append("- models: ").append(describe(settings)).append("; each preset's attention spec, position ")
                     .append("encoding and layer options kept; max_position_embeddings set to fit each length\n");
             b.append("- step: masked-LM forward + backward + AdamW step on one fixed batch (no padding, 15% of ")
