@@ -2,6 +2,7 @@ package io.encoder4j.training.cli;
 
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.training.bench.AttentionBenchmark;
+import io.encoder4j.training.bench.ModelBenchmark;
 import io.encoder4j.training.pretrain.PretrainJob;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -60,8 +61,8 @@ public final class Main implements Callable<Integer> {
 
     /** {@code bench <what>}: measurements that are not training runs. */
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = "Benchmarks: time and memory of attention mechanisms.",
-            subcommands = {BenchAttention.class})
+            description = "Benchmarks: time and memory of attention mechanisms and of whole models.",
+            subcommands = {BenchAttention.class, BenchModel.class})
     static final class Bench implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -131,6 +132,75 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             AttentionBenchmark.run(new AttentionBenchmark.Settings(lengths, mechanisms, hidden, heads, batch,
                     repeats, sets, out, fullMaxLength, memoryLimitGb), spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    @Command(name = "model", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Masked-LM training tokens/s (forward + backward + optimizer step) and peak memory per "
+                    + "model preset, variant, depth and sequence length; tiny sizes by default, each preset's "
+                    + "attention spec kept.",
+                    "Prints a markdown table and writes model.md and model.json to --out. Method: docs/layers.md."})
+    static final class BenchModel implements Callable<Integer> {
+        private static final ModelBenchmark.Settings DEFAULTS = ModelBenchmark.Settings.defaults();
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--presets", split = ",", paramLabel = "FILE",
+                description = "Preset files, or globs of their file names (default: " + ModelBenchmark.DEFAULT_PRESETS
+                        + ").")
+        List<String> presets = new ArrayList<>();
+
+        @Option(names = "--lengths", split = ",", paramLabel = "N", defaultValue = "512,4096",
+                description = "Sequence lengths (default: ${DEFAULT-VALUE}).")
+        List<Integer> lengths;
+
+        @Option(names = "--layers", split = ",", paramLabel = "L",
+                description = "Depths to measure (default: 2, or as many as the preset's attention list has entries; "
+                        + "each preset's own with --preset-size).")
+        List<Integer> layers = new ArrayList<>();
+
+        @Option(names = "--hidden", paramLabel = "E", description = "Tiny hidden size (default: ${DEFAULT-VALUE}).")
+        int hidden = DEFAULTS.hidden();
+
+        @Option(names = "--heads", paramLabel = "H", description = "Tiny attention heads (default: ${DEFAULT-VALUE}).")
+        int heads = DEFAULTS.heads();
+
+        @Option(names = "--intermediate", paramLabel = "F",
+                description = "Tiny feed-forward width (default: 4 x hidden).")
+        Integer intermediate;
+
+        @Option(names = "--vocab", paramLabel = "V", description = "Tiny vocabulary (default: ${DEFAULT-VALUE}).")
+        int vocab = DEFAULTS.vocab();
+
+        @Option(names = "--preset-size", description = "Keep each preset's own sizes instead of the tiny ones.")
+        boolean presetSize;
+
+        @Option(names = "--batch", paramLabel = "B", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+        int batch = DEFAULTS.batch();
+
+        @Option(names = "--repeats", paramLabel = "R",
+                description = "Timed steps after the warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
+        int repeats = DEFAULTS.repeats();
+
+        @Option(names = "--variants", split = ",", paramLabel = "NAME",
+                description = "standard, reversible (pre-LN reversible layers recomputing activations), "
+                        + "reversible-stored (the same model storing them) (default: standard).")
+        List<String> variants = new ArrayList<>();
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "Override a model config key of every preset, e.g. --set feed_forward_chunk_size=128 "
+                        + "(repeatable).")
+        List<String> sets = new ArrayList<>();
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+        Path out = DEFAULTS.out();
+
+        @Override
+        public Integer call() throws Exception {
+            ModelBenchmark.run(new ModelBenchmark.Settings(presets, lengths, layers, hidden, heads, intermediate, vocab,
+                    batch, repeats, variants, sets, presetSize, out), spec.commandLine().getOut());
             return 0;
         }
     }

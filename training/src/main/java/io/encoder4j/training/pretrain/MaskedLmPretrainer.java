@@ -95,7 +95,9 @@ public final class MaskedLmPretrainer {
                             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         scope.suppressNotUsedWarning();
                         NDArray loss = loss(batch, true);
-                        collector.backward(accumulation == 1 ? loss : Scalars.div(loss, accumulation));
+                        // Through the encoder: reversible layers run their own backward pass after the loss's.
+                        model.encoder().backward(collector,
+                                accumulation == 1 ? loss : Scalars.div(loss, accumulation));
                         lossSum.addi(loss.stopGradient());
                     }
                     lossCount++;
