@@ -2,6 +2,7 @@ package io.encoder4j.datasets.tokenizer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -113,6 +114,49 @@ public final class TextTokenizer implements AutoCloseable {
             result.add(toInts(encoding.getIds()));
         }
         return result;
+    }
+
+    /** The ids of {@code text} with each token's character span, in {@code String} indices. */
+    public TokenizedText encodeWithOffsets(String text) {
+        return withOffsets(text, tokenizer.encode(text));
+    }
+
+    /** {@link #encodeWithOffsets} of several texts in one native call, which parallelises over the texts. */
+    public List<TokenizedText> encodeBatchWithOffsets(List<String> texts) {
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        List<TokenizedText> result = new ArrayList<>(encodings.length);
+        for (int i = 0; i < encodings.length; i++) {
+            result.add(withOffsets(texts.get(i), encodings[i]));
+        }
+        return result;
+    }
+
+    /**
+     * The Rust library reports spans in Unicode code points; Java strings index UTF-16 units, which differ after any
+     * character outside the Basic Multilingual Plane (an emoji, say).
+     */
+    private static TokenizedText withOffsets(String text, Encoding encoding) {
+        int[] ids = toInts(encoding.getIds());
+        CharSpan[] spans = encoding.getCharTokenSpans();
+        int[] starts = new int[ids.length];
+        int[] ends = new int[ids.length];
+        int[] utf16 = null;
+        if (text.codePointCount(0, text.length()) != text.length()) {
+            utf16 = new int[text.codePointCount(0, text.length()) + 1];
+            int cp = 0;
+            for (int i = 0; i < text.length(); i = text.offsetByCodePoints(i, 1)) {
+                utf16[cp++] = i;
+            }
+            utf16[cp] = text.length();
+        }
+        for (int i = 0; i < ids.length; i++) {
+            CharSpan span = spans[i];
+            int start = span == null ? 0 : span.getStart();
+            int end = span == null ? 0 : span.getEnd();
+            starts[i] = utf16 == null ? start : utf16[start];
+            ends[i] = utf16 == null ? end : utf16[end];
+        }
+        return new TokenizedText(ids, starts, ends);
     }
 
     /** The text of {@code ids}; special tokens are kept as their text. */
