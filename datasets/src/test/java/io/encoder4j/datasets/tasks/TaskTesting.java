@@ -13,14 +13,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Shared data and a small tokenizer for the task tests. */
-final class TaskTesting {
+public final class TaskTesting {
 
     private static Path tokenizerJson;
 
     private TaskTesting() {}
 
     /** {@code shared/data/<relative>} beside the repository, found by walking up from the module directory. */
-    static Path shared(String relative) {
+    public static Path shared(String relative) {
         Path start = Path.of("").toAbsolutePath();
         for (Path dir = start; dir != null; dir = dir.getParent()) {
             Path candidate = dir.resolve("shared/data").resolve(relative);
@@ -35,7 +35,7 @@ final class TaskTesting {
      * A byte-level BPE (vocabulary 1000) trained on 300,000 characters of the shared Gutenberg text; trained once per
      * test JVM (under a second).
      */
-    static synchronized TextTokenizer tokenizer() {
+    public static synchronized TextTokenizer tokenizer() {
         try {
             if (tokenizerJson == null) {
                 String text = Files.readString(shared("corpus/gutenberg13.txt"), StandardCharsets.UTF_8)
