@@ -97,6 +97,24 @@ public final class ClassificationDataset {
         return new ClassificationDataset(ids, y, labels, tokenizer.padId(), truncated);
     }
 
+    /**
+     * A dataset of already framed sequences (for inputs with their own tokenisation, such as ListOps).
+     *
+     * @param inputIds framed ids per example (kept, not copied)
+     * @param labels label ids per example, -1 for unlabelled
+     */
+    public static ClassificationDataset of(int[][] inputIds, int[] labels, LabelMap labelMap, int padId) {
+        if (inputIds.length != labels.length || inputIds.length == 0) {
+            throw new IllegalArgumentException(inputIds.length + " sequences but " + labels.length + " labels");
+        }
+        for (int y : labels) {
+            if (y < -1 || y >= labelMap.size()) {
+                throw new IllegalArgumentException("label id " + y + " outside the " + labelMap.size() + " labels");
+            }
+        }
+        return new ClassificationDataset(inputIds, labels, labelMap, padId, 0);
+    }
+
     /** Reads and encodes {@code file} with the labels of {@code labels} (a validation or test file). */
     public static ClassificationDataset load(Path file, ClassificationDataConfig config, LabelMap labels,
             TextTokenizer tokenizer) {
