@@ -189,9 +189,7 @@ public final class Corpus {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
             for (Source s : sources) {
-                List<Path> files = s.format() == CorpusFormat.HF_DATASET
-                        ? HfDatasetDirectory.dataFiles(s.path(), s.input().split()) : List.of(s.path());
-                for (Path f : files) {
+                for (Path f : files(s)) {
                     try (InputStream in = Files.newInputStream(f)) {
                         for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                             sha.update(buffer, 0, n);
@@ -212,33 +210,66 @@ public final class Corpus {
         }
     }
 
+    /** The files of one source: the file itself, or a dataset directory's Arrow files. */
+    public static List<Path> files(Source s) {
+        return s.format() == CorpusFormat.HF_DATASET ? HfDatasetDirectory.dataFiles(s.path(), s.input().split())
+                : List.of(s.path());
+    }
+
+    /** SHA-256 over one source's bytes, format and reading settings: it names that source's token cache. */
+    public static String sourceHash(Source s) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (Path f : files(s)) {
+                try (InputStream in = Files.newInputStream(f)) {
+                    for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                        sha.update(buffer, 0, n);
+                    }
+                }
+                sha.update((byte) 0);
+            }
+            sha.update((s.format() + "|" + s.input().settings()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new ConfigException(s.path() + ": cannot read: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Streams the documents of one source; bad rows go to {@code bad}. */
+    public static void read(Source s, BadRows bad, DocumentSink sink) {
+        CorpusInput input = s.input();
+        switch (s.format()) {
+            case TEXT -> readText(s.path(), input.documents(), bad, sink);
+            case JSONL, CSV, TSV -> {
+                String field = input.textField() == null ? "text" : input.textField();
+                TableFormat format = TableFormat.valueOf(s.format().name());
+                TableReader.read(s.path(), format, input.columns(), bad, row -> {
+                    String text = row.get(field);
+                    if (text == null) {
+                        bad.report(row.file(), row.line(), "no '" + field + "' field (the row has "
+                                + row.fields().keySet() + ")");
+                    } else {
+                        sink.text(text);
+                    }
+                });
+            }
+            case ARROW -> ArrowTableReader.read(s.path(), input.textField(), bad, sink);
+            case HF_DATASET -> {
+                for (Path f : HfDatasetDirectory.dataFiles(s.path(), input.split())) {
+                    ArrowTableReader.read(f, input.textField(), bad, sink);
+                }
+            }
+            default -> throw new IllegalStateException(s.format().toString());
+        }
+    }
+
     /** Streams every document, in source order; bad rows go to {@code bad}. */
     public void read(BadRows bad, DocumentSink sink) {
         for (Source s : sources) {
-            CorpusInput input = s.input();
-            switch (s.format()) {
-                case TEXT -> readText(s.path(), input.documents(), bad, sink);
-                case JSONL, CSV, TSV -> {
-                    String field = input.textField() == null ? "text" : input.textField();
-                    TableFormat format = TableFormat.valueOf(s.format().name());
-                    TableReader.read(s.path(), format, input.columns(), bad, row -> {
-                        String text = row.get(field);
-                        if (text == null) {
-                            bad.report(row.file(), row.line(), "no '" + field + "' field (the row has "
-                                    + row.fields().keySet() + ")");
-                        } else {
-                            sink.text(text);
-                        }
-                    });
-                }
-                case ARROW -> ArrowTableReader.read(s.path(), input.textField(), bad, sink);
-                case HF_DATASET -> {
-                    for (Path f : HfDatasetDirectory.dataFiles(s.path(), input.split())) {
-                        ArrowTableReader.read(f, input.textField(), bad, sink);
-                    }
-                }
-                default -> throw new IllegalStateException(s.format().toString());
-            }
+            read(s, bad, sink);
         }
     }
 

@@ -32,11 +32,14 @@ public final class TextTokenizer implements AutoCloseable {
     private final Map<String, Integer> ids;
     private final int[] specialIds;
     private final int vocabSize;
+    private final String modelType;
 
-    private TextTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> ids, int[] specialIds) {
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> ids, int[] specialIds,
+            String modelType) {
         this.tokenizer = tokenizer;
         this.ids = ids;
         this.specialIds = specialIds;
+        this.modelType = modelType;
         this.vocabSize = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
     }
 
@@ -81,8 +84,8 @@ public final class TextTokenizer implements AutoCloseable {
             throw new IllegalArgumentException(
                     "Cannot load tokenizer file " + tokenizerJson.toAbsolutePath() + ": " + e.getMessage(), e);
         }
-        return new TextTokenizer(
-                tokenizer, Map.copyOf(ids), specials.stream().mapToInt(Integer::intValue).toArray());
+        return new TextTokenizer(tokenizer, Map.copyOf(ids), specials.stream().mapToInt(Integer::intValue).toArray(),
+                root.path("model").path("type").asText(""));
     }
 
     /**
@@ -181,6 +184,36 @@ public final class TextTokenizer implements AutoCloseable {
             throw new IllegalArgumentException("Token not in vocabulary: " + token);
         }
         return id;
+    }
+
+    /** The model type of the tokenizer.json ({@code BPE}, {@code WordPiece}, {@code WordLevel}, {@code Unigram}). */
+    public String modelType() {
+        return modelType;
+    }
+
+    /**
+     * Which ids continue the word of the token before them, for whole-word masking: WordPiece marks continuations
+     * with {@code ##}; byte-level BPE marks the start of a word with the space it carries ({@code Ġ}), so any other
+     * token continues a word (punctuation attached to a word included). Special tokens never continue a word. Other
+     * model types give all false (every token its own word).
+     */
+    public boolean[] continuesWord() {
+        boolean[] continues = new boolean[vocabSize];
+        boolean wordPiece = modelType.equals("WordPiece");
+        boolean bpe = modelType.equals("BPE");
+        for (Map.Entry<String, Integer> e : ids.entrySet()) {
+            String token = e.getKey();
+            int id = e.getValue();
+            if (isSpecial(id)) {
+                continue;
+            }
+            if (wordPiece) {
+                continues[id] = token.startsWith("##");
+            } else if (bpe) {
+                continues[id] = !token.startsWith("\u0120") && !token.startsWith("\u010a") && !token.startsWith(" ");
+            }
+        }
+        return continues;
     }
 
     /** Whether {@code id} is a special added token. */

@@ -36,6 +36,11 @@ public final class TaskTesting {
      * test JVM (under a second).
      */
     public static synchronized TextTokenizer tokenizer() {
+        return TextTokenizer.load(tokenizerJson());
+    }
+
+    /** The file of {@link #tokenizer()}. */
+    public static synchronized Path tokenizerJson() {
         try {
             if (tokenizerJson == null) {
                 String text = Files.readString(shared("corpus/gutenberg13.txt"), StandardCharsets.UTF_8)
@@ -48,7 +53,7 @@ public final class TaskTesting {
                         tokenizerJson);
                 tokenizerJson.toFile().deleteOnExit();
             }
-            return TextTokenizer.load(tokenizerJson);
+            return tokenizerJson;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
