@@ -2,6 +2,7 @@ package io.encoder4j.training.cli;
 
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.training.bench.AttentionBenchmark;
+import io.encoder4j.training.data.PrepareJob;
 import io.encoder4j.training.pretrain.PretrainJob;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "encoder4j", mixinStandardHelpOptions = true, version = "encoder4j 0.1.0",
         description = "Train encoder-only language models with efficient attention.",
-        subcommands = {Main.Pretrain.class, Main.Bench.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Pretrain.class, Main.Prepare.class, Main.Bench.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int USER_ERROR = 2;
@@ -53,6 +54,19 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PretrainJob.run(job, overrides);
+            return 0;
+        }
+    }
+
+    @Command(name = "prepare", mixinStandardHelpOptions = true,
+            description = "Tokenise a corpus once into sharded Arrow files, cached by fingerprint (docs/data.md).")
+    static final class Prepare extends JobCommand {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrepareJob.run(job, overrides, spec.commandLine().getOut());
             return 0;
         }
     }
