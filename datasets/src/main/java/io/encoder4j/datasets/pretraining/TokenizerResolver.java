@@ -4,6 +4,8 @@ import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.datasets.tokenizer.BpeTrainingSettings;
 import io.encoder4j.datasets.tokenizer.ByteLevelBpeTrainer;
 import io.encoder4j.datasets.tokenizer.TokenizerJsonWriter;
+import io.encoder4j.datasets.tokenizer.WordPieceTrainer;
+import io.encoder4j.datasets.tokenizer.WordPieceTrainingSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ public final class TokenizerResolver {
 
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerResolver.class);
     private static final String BPE_FORMAT = "byte-level-bpe-v1";
+    private static final String WORDPIECE_FORMAT = "wordpiece-v1";
 
     private TokenizerResolver() {}
 
@@ -39,20 +42,26 @@ public final class TokenizerResolver {
             }
             return file;
         }
-        String fp = PackedCorpusBuilder.fingerprint(corpusHash, BPE_FORMAT, config.vocabSize(),
-                config.minFrequency());
+        boolean wordPiece = config.type().equals("wordpiece");
+        String fp = PackedCorpusBuilder.fingerprint(corpusHash, wordPiece ? WORDPIECE_FORMAT : BPE_FORMAT,
+                config.vocabSize(), config.minFrequency());
         Path file = cache.resolve("tokenizer-" + fp).resolve("tokenizer.json");
         if (Files.isRegularFile(file)) {
             LOG.info("Reusing tokenizer {}", file);
             return file;
         }
         List<String> docs = documents.get();
-        LOG.info("Training a byte-level BPE tokenizer (vocabulary {}) on {} documents", config.vocabSize(),
-                docs.size());
+        LOG.info("Training a {} tokenizer (vocabulary {}) on {} documents", wordPiece ? "WordPiece" : "byte-level BPE",
+                config.vocabSize(), docs.size());
         Files.createDirectories(file.getParent());
         try {
-            TokenizerJsonWriter.write(ByteLevelBpeTrainer.train(docs,
-                    BpeTrainingSettings.roberta(config.vocabSize(), config.minFrequency())), file);
+            if (wordPiece) {
+                WordPieceTrainer.write(WordPieceTrainer.train(docs,
+                        WordPieceTrainingSettings.roberta(config.vocabSize(), config.minFrequency())), file);
+            } else {
+                TokenizerJsonWriter.write(ByteLevelBpeTrainer.train(docs,
+                        BpeTrainingSettings.roberta(config.vocabSize(), config.minFrequency())), file);
+            }
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key + ".tokenizer: " + e.getMessage(), e);
         }

@@ -238,6 +238,31 @@ class DataPreparerTest {
     }
 
     @Test
+    void aJobFileBindsPathsAndInputObjectsAndTrainsAWordPiece() throws Exception {
+        Path corpus = corpusDir();
+        Path job = Files.writeString(dir.resolve("job.yaml"), String.join("\n",
+                "data:",
+                "  corpus:",
+                "    - " + corpus.resolve("a-inaugural.txt"),
+                "    - {path: " + corpus.resolve("b-sotu.jsonl") + ", text_field: text}",
+                "  tokenizer: {type: wordpiece, vocab_size: 600, min_frequency: 2}",
+                "  packing: per_example",
+                "  seq_length: 40",
+                "  cache_dir: " + dir.resolve("cache"),
+                ""));
+        PrepareJobConfig config = io.encoder4j.core.config.ConfigLoader.load(job, PrepareJobConfig.class, List.of());
+        assertEquals("text", config.data().corpus().get(1).textField());
+        PreparedCorpus p = DataPreparer.prepare(config.data(), "data");
+        try (TextTokenizer wordPiece = TextTokenizer.load(p.tokenizerJson())) {
+            assertEquals("WordPiece", wordPiece.modelType());
+            assertEquals(600, wordPiece.vocabSize());
+        }
+        ConfigException typo = assertThrows(ConfigException.class, () -> io.encoder4j.core.config.ConfigLoader.load(
+                job, PrepareJobConfig.class, List.of("data.packing=group_text")));
+        assertTrue(typo.getMessage().contains("packing must be group_texts or per_example"), typo.getMessage());
+    }
+
+    @Test
     void wholeWordMaskingMasksEveryTokenOfAChosenWord() throws Exception {
         PrepareConfig base = config(List.of(CorpusInput.of(corpusDir().toString())), "group_texts", 64, 0.1f, false);
         PrepareConfig wwm = new PrepareConfig(base.corpus(), base.tokenizer(), base.packing(), base.seqLength(),
