@@ -8,6 +8,8 @@ import io.encoder4j.datasets.input.BadRows;
 import io.encoder4j.datasets.input.TableFormat;
 import io.encoder4j.datasets.input.TableReader;
 import io.encoder4j.datasets.input.Utf8Lines;
+import io.encoder4j.datasets.tasks.qa.SquadExample;
+import io.encoder4j.datasets.tasks.qa.SquadReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -260,6 +262,15 @@ public final class Corpus {
             case HF_DATASET -> {
                 for (Path f : HfDatasetDirectory.dataFiles(s.path(), input.split())) {
                     ArrowTableReader.read(f, input.textField(), bad, sink);
+                }
+            }
+            case SQUAD -> {
+                String previous = null;
+                for (SquadExample e : SquadReader.read(s.path(), bad)) {
+                    if (!e.context().equals(previous)) {
+                        sink.text(e.context());
+                        previous = e.context();
+                    }
                 }
             }
             default -> throw new IllegalStateException(s.format().toString());

@@ -6,7 +6,9 @@ import java.util.Locale;
 
 /** The formats a corpus file can have. */
 public enum CorpusFormat {
-    TEXT, JSONL, CSV, TSV, ARROW, HF_DATASET;
+    TEXT, JSONL, CSV, TSV, ARROW, HF_DATASET,
+    /** SQuAD JSON, named explicitly ({@code format: squad}): its distinct context paragraphs are the documents. */
+    SQUAD;
 
     /** The format named in a job ({@code auto} gives null). */
     static CorpusFormat named(String name) {

@@ -19,7 +19,7 @@ import java.util.Locale;
  * @param path a file, a directory (read recursively), or a glob
  * @param format {@code auto} (by extension; a directory with {@code state.json} or {@code dataset_dict.json} is a
  *     Hugging Face dataset), {@code text}, {@code jsonl}, {@code csv}, {@code tsv}, {@code arrow} or
- *     {@code hf_dataset}
+ *     {@code hf_dataset}, or {@code squad} (the distinct contexts of a SQuAD JSON file)
  * @param textField the field or column holding the text (default {@code text}); for Arrow and Hugging Face datasets
  *     the default is {@code input_ids} (already tokenised) when that column exists, else {@code text}
  * @param columns column names of header-less CSV/TSV files
@@ -32,7 +32,7 @@ public record CorpusInput(String path, String format, String textField, List<Str
         String split) {
 
     /** The formats a job may name. */
-    public static final List<String> FORMATS = List.of("auto", "text", "jsonl", "csv", "tsv", "arrow", "hf_dataset");
+    public static final List<String> FORMATS = List.of("auto", "text", "jsonl", "csv", "tsv", "arrow", "hf_dataset", "squad");
     /** The document modes of plain text. */
     public static final List<String> DOCUMENT_MODES = List.of("paragraphs", "lines", "file");
 
