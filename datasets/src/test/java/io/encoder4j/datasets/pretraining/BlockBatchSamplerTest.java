@@ -68,4 +68,20 @@ class BlockBatchSamplerTest {
             assertEquals(8, ordered.batch(1)[0]);
         }
     }
+
+    @Test
+    void aResumedSamplerContinuesAtTheSavedBatch() throws Exception {
+        try (ArrowShardReader reader = rows()) {
+            BlockBatchSampler run = new BlockBatchSampler(reader, 8, 4, 3, true);
+            var cursor = io.encoder4j.datasets.sampling.DataCursor.fromJson(run.cursorAt(13, "packed-x").toJson());
+            BlockBatchSampler resumed = new BlockBatchSampler(reader, 8, 4, 3, true);
+            long k = resumed.resume(cursor, "packed-x");
+            org.junit.jupiter.api.Assertions.assertEquals(13, k);
+            for (; k < 40; k++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(run.batch(k), resumed.batch(k));
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new BlockBatchSampler(reader, 8, 4, 4, true).resume(cursor, "packed-x"));
+        }
+    }
 }

@@ -155,6 +155,25 @@ class ClassificationDatasetTest {
     }
 
     @Test
+    void theConfigBindsFromSnakeCaseYamlAndNamesBadKeys() throws Exception {
+        Path yaml = Files.writeString(dir.resolve("data.yaml"), String.join("\n",
+                "train: ../shared/data/classification/sst2/train.tsv",
+                "columns: [label, text]",
+                "text_column: text",
+                "max_length: 64",
+                "skip_bad_rows: true",
+                ""));
+        ClassificationDataConfig config = io.encoder4j.core.config.ConfigLoader.load(yaml,
+                ClassificationDataConfig.class, List.of());
+        assertEquals(List.of("label", "text"), config.columns());
+        assertEquals(64, config.maxLength());
+        assertTrue(config.skipBadRows());
+        ConfigException wrong = assertThrows(ConfigException.class, () -> io.encoder4j.core.config.ConfigLoader.load(
+                yaml, ClassificationDataConfig.class, List.of("label_column=sentiment")));
+        assertTrue(wrong.getMessage().contains("do not include 'sentiment'"), wrong.getMessage());
+    }
+
+    @Test
     void labelMapsRoundTripInHuggingFaceFieldsAndSortNumbersNumerically() throws Exception {
         LabelMap numeric = LabelMap.fromLabels(List.of("10", "2", "1", "2"));
         assertEquals(List.of("1", "2", "10"), numeric.names());
