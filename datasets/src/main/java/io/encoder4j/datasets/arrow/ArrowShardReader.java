@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -79,9 +78,14 @@ public final class ArrowShardReader implements AutoCloseable {
             blocks = new ArrayList<>(reader.getRecordBlocks());
         }
         try (FileChannel channel = FileChannel.open(file)) {
+            // One mapping per file when it fits a buffer (a 2 GiB shard), so a large dataset does not run into the
+            // kernel's limit on mappings per process; a larger file is mapped per record batch.
+            long size = channel.size();
+            ByteBuffer whole = size <= Integer.MAX_VALUE ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
             for (ArrowBlock block : blocks) {
-                MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, block.getOffset(),
-                        block.getMetadataLength() + block.getBodyLength());
+                int length = Math.toIntExact(block.getMetadataLength() + block.getBodyLength());
+                ByteBuffer map = whole != null ? whole.slice(Math.toIntExact(block.getOffset()), length)
+                        : channel.map(FileChannel.MapMode.READ_ONLY, block.getOffset(), length);
                 map.order(ByteOrder.LITTLE_ENDIAN);
                 // Message framing: 0xFFFFFFFF continuation and int32 length (a bare int32 length before Arrow 0.15).
                 int first = map.getInt(0);
@@ -111,7 +115,7 @@ public final class ArrowShardReader implements AutoCloseable {
         }
     }
 
-    private static ByteBuffer slice(MappedByteBuffer map, int body, org.apache.arrow.flatbuf.Buffer buffer) {
+    private static ByteBuffer slice(ByteBuffer map, int body, org.apache.arrow.flatbuf.Buffer buffer) {
         return map.slice(Math.toIntExact(body + buffer.offset()), Math.toIntExact(buffer.length()))
                 .order(ByteOrder.LITTLE_ENDIAN);
     }

@@ -1,11 +1,13 @@
 package io.encoder4j.datasets.pretraining;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static assertArrayEquals;
+import static assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.encoder4j.datasets.arrow.ArrowShardReader;
 import io.encoder4j.datasets.arrow.ArrowShardWriter;
+import io.encoder4j.datasets.sampling.DataCursor;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -73,14 +75,14 @@ class BlockBatchSamplerTest {
     void aResumedSamplerContinuesAtTheSavedBatch() throws Exception {
         try (ArrowShardReader reader = rows()) {
             BlockBatchSampler run = new BlockBatchSampler(reader, 8, 4, 3, true);
-            var cursor = io.encoder4j.datasets.sampling.DataCursor.fromJson(run.cursorAt(13, "packed-x").toJson());
+            DataCursor cursor = DataCursor.fromJson(run.cursorAt(13, "packed-x").toJson());
             BlockBatchSampler resumed = new BlockBatchSampler(reader, 8, 4, 3, true);
             long k = resumed.resume(cursor, "packed-x");
-            org.junit.jupiter.api.Assertions.assertEquals(13, k);
+            assertEquals(13, k);
             for (; k < 40; k++) {
-                org.junit.jupiter.api.Assertions.assertArrayEquals(run.batch(k), resumed.batch(k));
+                assertArrayEquals(run.batch(k), resumed.batch(k));
             }
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            assertThrows(IllegalArgumentException.class,
                     () -> new BlockBatchSampler(reader, 8, 4, 4, true).resume(cursor, "packed-x"));
         }
     }
