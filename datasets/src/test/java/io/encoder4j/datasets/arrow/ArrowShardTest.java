@@ -1,7 +1,7 @@
 package io.encoder4j.datasets.arrow;
 
-import static assertArrayEquals;
-import static assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
