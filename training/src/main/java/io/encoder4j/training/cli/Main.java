@@ -3,6 +3,8 @@ package io.encoder4j.training.cli;
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.training.bench.AttentionBenchmark;
 import io.encoder4j.training.bench.ModelBenchmark;
+import io.encoder4j.training.bench.DataBenchmark;
+import io.encoder4j.training.data.PrepareJob;
 import io.encoder4j.training.pretrain.PretrainJob;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -22,8 +24,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "encoder4j", mixinStandardHelpOptions = true, version = "encoder4j 0.1.0",
         description = "Train encoder-only language models with efficient attention.",
-        subcommands = {Main.Pretrain.class, Main.Bench.class, ConvertLongformerCommand.class, ExportCommand.class,
-                ImportCommand.class, LogitsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Pretrain.class, Main.Prepare.class, Main.Bench.class, ConvertLongformerCommand.class,
+                ExportCommand.class, ImportCommand.class, LogitsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int USER_ERROR = 2;
@@ -59,10 +61,24 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    @Command(name = "prepare", mixinStandardHelpOptions = true,
+            description = "Tokenise a corpus once into sharded Arrow files, cached by fingerprint (docs/data.md).")
+    static final class Prepare extends JobCommand {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrepareJob.run(job, overrides, spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
     /** {@code bench <what>}: measurements that are not training runs. */
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = "Benchmarks: time and memory of attention mechanisms and of whole models.",
-            subcommands = {BenchAttention.class, BenchModel.class})
+            description = "Benchmarks: time and memory of attention mechanisms and of whole models; speed of the data "
+                    + "path.",
+            subcommands = {BenchAttention.class, BenchModel.class, BenchData.class})
     static final class Bench implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -201,6 +217,51 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             ModelBenchmark.run(new ModelBenchmark.Settings(presets, lengths, layers, hidden, heads, intermediate, vocab,
                     batch, repeats, variants, sets, presetSize, out), spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    @Command(name = "data", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Speed of the data path: preparation (cold and cached), tokenisation tokens/s, batch "
+                    + "assembly batches/s, and the ratio to the tokens/s a model consumes. Method: docs/data.md."})
+    static final class BenchData implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--job", paramLabel = "JOB.yaml", defaultValue = "configs/prepare-quickstart.yaml",
+                description = "The prepare job to time, with an empty cache (default: ${DEFAULT-VALUE}).")
+        Path job;
+
+        @Option(names = "--batch", paramLabel = "B", defaultValue = "32",
+                description = "Rows per assembled batch (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--batches", paramLabel = "K", defaultValue = "2000",
+                description = "Batches to assemble (default: ${DEFAULT-VALUE}).")
+        int batches;
+
+        @Option(names = "--model-job", paramLabel = "JOB.yaml", defaultValue = "configs/quickstart.yaml",
+                description = "Pretraining job whose model speed is measured with a short run "
+                        + "(default: ${DEFAULT-VALUE}; 'none' to skip).")
+        String modelJob;
+
+        @Option(names = "--model-steps", paramLabel = "N", defaultValue = "30",
+                description = "Training steps of that run (default: ${DEFAULT-VALUE}).")
+        int modelSteps;
+
+        @Option(names = "--model-metrics", paramLabel = "FILE",
+                description = "Read the model's tokens/s from a run's summary.json or metrics.jsonl instead.")
+        Path modelMetrics;
+
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/bench/data",
+                description = "Output directory (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            DataBenchmark.run(new DataBenchmark.Settings(job, batch, batches,
+                    modelJob.equals("none") ? null : Path.of(modelJob), modelSteps, modelMetrics, out),
+                    spec.commandLine().getOut());
             return 0;
         }
     }
