@@ -15,7 +15,7 @@ import io.encoder4j.datasets.masking.MlmMasker;
 import io.encoder4j.datasets.pretraining.BlockBatchSampler;
 import io.encoder4j.models.MaskedLmModel;
 import io.encoder4j.training.optim.AdamW;
-import io.encoder4j.training.optim.LinearWarmupDecay;
+import io.encoder4j.training.optim.LearningRateSchedule;
 import io.encoder4j.training.run.MetricsLog;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -75,7 +75,7 @@ public final class MaskedLmPretrainer {
     public Result train() throws IOException {
         int accumulation = config.gradientAccumulationSteps();
         int total = config.maxSteps();
-        LinearWarmupDecay schedule = new LinearWarmupDecay(config.learningRate(), config.warmupSteps(), total);
+        LearningRateSchedule schedule = LearningRateSchedule.of("linear", config.learningRate(), config.warmupSteps(), total, 0f, 0);
         long tokensPerStep = (long) train.batchSize() * train.seqLength() * accumulation;
         Evaluation last = null;
         long started = System.nanoTime();
