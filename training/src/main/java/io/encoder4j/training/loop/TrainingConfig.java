@@ -95,9 +95,6 @@ public record TrainingConfig(
                     + String.join(", ", LearningRateSchedule.NAMES));
         }
         Checks.nonNegative("warmup_steps", warmupSteps);
-        if (warmupSteps > maxSteps) {
-            throw new IllegalArgumentException("warmup_steps " + warmupSteps + " is more than max_steps " + maxSteps);
-        }
         Checks.fraction("min_lr_ratio", minLrRatio);
         if (decaySteps != null) {
             if (!WARMUP_STABLE_DECAY.equals(schedule)) {
@@ -105,10 +102,8 @@ public record TrainingConfig(
                         + ", not by " + schedule);
             }
             Checks.positive("decay_steps", decaySteps);
-            if (decaySteps > maxSteps - warmupSteps) {
-                throw new IllegalArgumentException("decay_steps " + decaySteps + " is more than the " + (maxSteps
-                        - warmupSteps) + " steps after warm-up (max_steps " + maxSteps + " - warmup_steps "
-                        + warmupSteps + ")");
+            if (decaySteps > maxSteps) {
+                throw new IllegalArgumentException("decay_steps " + decaySteps + " is more than max_steps " + maxSteps);
             }
         }
         Checks.nonNegative("weight_decay", weightDecay);

@@ -81,8 +81,11 @@ public interface Progress extends AutoCloseable {
         private final PrintStream out;
         private final Logger log;
         private final long total;
+        private final long startStep;
+        private final long startNanos = System.nanoTime();
         private long step;
         private Line last;
+        private long loggedAt;
         private long drawnAt;
         private boolean drawn;
 
@@ -90,6 +93,7 @@ public interface Progress extends AutoCloseable {
             this.out = out;
             this.log = log;
             this.total = total;
+            this.startStep = start;
             this.step = start;
         }
 
@@ -106,7 +110,8 @@ public interface Progress extends AutoCloseable {
         public void logged(Line l) {
             last = l;
             step = l.step();
-            draw(System.nanoTime());
+            loggedAt = System.nanoTime();
+            draw(loggedAt);
         }
 
         @Override
@@ -119,7 +124,12 @@ public interface Progress extends AutoCloseable {
         private void draw(long now) {
             int filled = (int) (WIDTH * step / Math.max(1, total));
             String bar = "#".repeat(filled) + "-".repeat(WIDTH - filled);
-            String figures = last == null ? "" : " | " + describe(last);
+            // Elapsed time and ETA from the host clock at every redraw; the rest from the last logging interval.
+            double seconds = (now - startNanos) / 1e9;
+            double eta = step > startStep ? seconds / (step - startStep) * (total - step) : Double.NaN;
+            String figures = last == null ? " | ETA " + duration(eta) : " | " + describe(new Line(step, total,
+                    last.loss(), last.lr(), last.tokensPerSecond(), last.elapsedSeconds() + (now - loggedAt) / 1e9,
+                    eta, last.skippedSteps()));
             out.print("\r\033[2K" + String.format("step %d/%d [%s] %3d%%", step, total, bar, 100 * step / Math.max(1,
                     total)) + figures);
             out.flush();

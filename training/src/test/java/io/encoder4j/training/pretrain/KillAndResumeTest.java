@@ -33,16 +33,9 @@ class KillAndResumeTest {
 
     @BeforeAll
     static void writeJob() throws Exception {
-        SharedCorpus.slice(dir.resolve("corpus/austen.txt"), 120_000);
-        job = dir.resolve("resume.yaml");
-        Files.writeString(job, String.join("\n",
-                "run: {output_dir: " + dir.resolve("runs") + "}",
-                "data:",
-                "  corpus: [" + dir.resolve("corpus") + "]",
-                "  tokenizer: {vocab_size: 500}",
-                "  seq_length: 32",
-                "  validation_fraction: 0.1",
-                "  cache_dir: " + dir.resolve("cache"),
+        List<String> lines = new ArrayList<>(List.of("run: {output_dir: " + dir.resolve("runs") + "}"));
+        lines.addAll(SharedCorpus.tinyData(dir, 120_000, 500));
+        lines.addAll(List.of(
                 "model: {hidden_size: 32, num_layers: 2, num_heads: 2, intermediate_size: 64, dropout: 0.1}",
                 "training:",
                 "  batch_size: 8",
@@ -56,6 +49,7 @@ class KillAndResumeTest {
                 "  save_every: 5",
                 "  device: cpu",
                 ""));
+        job = Files.writeString(dir.resolve("resume.yaml"), String.join("\n", lines));
     }
 
     /** A child JVM running the CLI, with the flags of bin/encoder4j and one PyTorch thread in every run. */

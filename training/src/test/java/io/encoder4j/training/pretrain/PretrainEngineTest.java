@@ -30,24 +30,18 @@ class PretrainEngineTest {
 
     @BeforeAll
     static void writeJob() throws Exception {
-        SharedCorpus.slice(dir.resolve("corpus/austen.txt"), 100_000);
         Files.writeString(dir.resolve("model-preset.yaml"),
                 "model: {hidden_size: 32, num_layers: 2, num_heads: 2, intermediate_size: 64, dropout: 0.0,\n"
                         + "  attention: {type: full, dropout: 0.0}}\n");
         job = dir.resolve("jobs/engine.yaml");
         Files.createDirectories(job.getParent());
-        Files.writeString(job, String.join("\n",
-                "include: ../model-preset.yaml",
-                "run: {output_dir: " + dir.resolve("runs") + "}",
-                "data:",
-                "  corpus: [" + dir.resolve("corpus") + "]",
-                "  tokenizer: {vocab_size: 500}",
-                "  seq_length: 32",
-                "  validation_fraction: 0.1",
-                "  cache_dir: " + dir.resolve("cache"),
-                "training: {batch_size: 8, max_steps: 3, learning_rate: 2.0e-3, warmup_steps: 1, log_every: 1,"
+        List<String> lines = new java.util.ArrayList<>(List.of("include: ../model-preset.yaml",
+                "run: {output_dir: " + dir.resolve("runs") + "}"));
+        lines.addAll(SharedCorpus.tinyData(dir, 100_000, 500));
+        lines.addAll(List.of("training: {batch_size: 8, max_steps: 3, learning_rate: 2.0e-3, warmup_steps: 1, log_every: 1,"
                         + " eval_every: 3, eval_batches: 1, save_every: 1, device: cpu}",
                 ""));
+        Files.writeString(job, String.join("\n", lines));
     }
 
     private static String cli(int expectedCode, String... args) {
