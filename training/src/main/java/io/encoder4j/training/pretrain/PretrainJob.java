@@ -62,9 +62,11 @@ public final class PretrainJob {
     }
 
     public static TrainingResult run(PretrainJobConfig job) throws IOException {
+        // Before anything is written: a GPU that is not there must not leave a run directory behind.
+        Device device = DeviceSelection.resolve("training.device", job.training().device());
         try (RunDirectory runDir = RunDirectory.claim(job.run())) {
             LOG.info("Run directory {}", runDir.path());
-            return train(job, runDir, null);
+            return train(job, device, runDir, null);
         }
     }
 
@@ -81,10 +83,10 @@ public final class PretrainJob {
         }
         PretrainJobConfig job = ConfigLoader.load(checkpoint.resolve(Trainer.CONFIG), PretrainJobConfig.class,
                 overrides);
-        return train(job, runDir, checkpoint);
+        return train(job, DeviceSelection.resolve("training.device", job.training().device()), runDir, checkpoint);
     }
 
-    private static TrainingResult train(PretrainJobConfig job, RunDirectory runDir, Path checkpoint)
+    private static TrainingResult train(PretrainJobConfig job, Device device, RunDirectory runDir, Path checkpoint)
             throws IOException {
         PreparedData data = PackedCorpusBuilder.prepare(job.data(), "data");
         String dataId = data.directory().getFileName().toString();
@@ -104,7 +106,6 @@ public final class PretrainJob {
         writeAtomically(runDir.resolve(RunDirectory.CONFIG), yaml);
 
         TrainingConfig training = job.training();
-        Device device = DeviceSelection.resolve("training.device", training.device());
         Engine.getInstance().setRandomSeed(job.run().seed().intValue());
         int stepRows = training.batchSize() * training.gradientAccumulationSteps();
         try (NDManager manager = NDManager.newBaseManager(device);

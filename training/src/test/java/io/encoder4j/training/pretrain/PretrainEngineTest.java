@@ -119,6 +119,15 @@ class PretrainEngineTest {
     }
 
     @Test
+    void aGpuOnAMachineWithoutOneIsOneLineAndWritesNothing() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getInstance().getGpuCount() == 0);
+        assertEquals("error: " + job + ": training.device: 'gpu' asks for a GPU, but the PyTorch engine sees none on "
+                + "this machine (CPU-only natives, or no CUDA device); use training.device=cpu or auto\n",
+                cli(2, "pretrain", job.toString(), "run.name=on-gpu", "training.device=gpu"));
+        assertFalse(Files.exists(dir.resolve("runs/on-gpu")));
+    }
+
+    @Test
     void printConfigShowsTheResolvedJobAndRunsNothing() throws Exception {
         String yaml = cli(0, "pretrain", job.toString(), "--print-config", "run.name=printed",
                 "training.max_steps=7");
