@@ -142,8 +142,8 @@ public final class Trainer<B extends MicroBatch> {
         }
         if (state.step() >= config.maxSteps()) {
             throw new ConfigException("training.max_steps: the run is complete: its last checkpoint " + checkpoint
-                    + " is at step " + state.step() + " of max_steps " + config.maxSteps()
-                    + "; to train longer, resume with training.max_steps=<more>");
+                    + " is at step " + state.step() + " of max_steps " + config.maxSteps() + " (its " + MODEL
+                    + "/ holds the final weights); to train longer, resume with training.max_steps=<more>");
         }
         try (AdamW optimizer = newOptimizer();
                 StepAccumulators counters = new StepAccumulators(manager, config.maxConsecutiveNonfinite())) {

@@ -77,7 +77,8 @@ class PretrainEngineTest {
         cli(0, "pretrain", job.toString(), "run.name=done");
         Path done = dir.resolve("runs/done");
         assertEquals("error: training.max_steps: the run is complete: its last checkpoint " + done.resolve(
-                "checkpoints/step-000003") + " is at step 3 of max_steps 3; to train longer, resume with "
+                "checkpoints/step-000003") + " is at step 3 of max_steps 3 (its model/ holds the final weights); to "
+                + "train longer, resume with "
                 + "training.max_steps=<more>\n", cli(2, "resume", done.toString()));
         assertEquals("error: override 'run.name=x': the run section cannot change when resuming\n",
                 cli(2, "resume", done.toString(), "run.name=x", "training.max_steps=5"));
