@@ -1,11 +1,19 @@
 package io.encoder4j.training.cli;
 
 import io.encoder4j.core.config.ConfigException;
+import io.encoder4j.core.config.ConfigLoader;
 import io.encoder4j.training.bench.AttentionBenchmark;
 import io.encoder4j.training.bench.ModelBenchmark;
 import io.encoder4j.training.bench.DataBenchmark;
+import io.encoder4j.datasets.prepare.PrepareJobConfig;
 import io.encoder4j.training.data.PrepareJob;
+import io.encoder4j.training.loop.CheckpointStore;
+import io.encoder4j.training.loop.FileSink;
+import io.encoder4j.training.loop.Trainer;
+import io.encoder4j.training.loop.TrainerState;
 import io.encoder4j.training.pretrain.PretrainJob;
+import io.encoder4j.training.pretrain.PretrainJobConfig;
+import io.encoder4j.training.run.RunDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,13 +27,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code bin/encoder4j <command> <job.yaml> [key=value ...]} and {@code bin/encoder4j bench <what> [options]}. User errors are one line on stderr (exit code 2);
+ * {@code bin/encoder4j <command> <job.yaml> [key=value ...]}, {@code bin/encoder4j resume <run-dir>} and
+ * {@code bin/encoder4j bench <what> [options]}. User errors are one line on stderr (exit code 2);
  * {@code --debug} adds the stack trace.
  */
 @Command(name = "encoder4j", mixinStandardHelpOptions = true, version = "encoder4j 0.1.0",
         description = "Train encoder-only language models with efficient attention.",
-        subcommands = {Main.Pretrain.class, Main.Prepare.class, Main.Bench.class, ConvertLongformerCommand.class,
-                ExportCommand.class, ImportCommand.class, LogitsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Pretrain.class, Main.Resume.class, Main.Prepare.class, Main.Bench.class,
+                ConvertLongformerCommand.class, ExportCommand.class, ImportCommand.class, LogitsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int USER_ERROR = 2;
@@ -40,8 +50,11 @@ public final class Main implements Callable<Integer> {
         return USER_ERROR;
     }
 
-    /** The job file and overrides common to every job command. */
+    /** The job file and overrides common to every job command, and {@code --print-config}. */
     abstract static class JobCommand implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
 
         @Parameters(index = "0", paramLabel = "JOB.yaml", description = "The YAML job file.")
         Path job;
@@ -49,14 +62,71 @@ public final class Main implements Callable<Integer> {
         @Parameters(index = "1..*", paramLabel = "KEY=VALUE",
                 description = "Overrides of config fields by dotted path, e.g. training.max_steps=100.")
         List<String> overrides = new ArrayList<>();
+
+        @Option(names = "--print-config",
+                description = "Print the job as resolved (includes merged, overrides applied, defaults filled) and "
+                        + "exit without running it.")
+        boolean printConfig;
+
+        /** The record the job file binds to. */
+        abstract Class<?> configType();
+
+        abstract void run() throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            if (printConfig) {
+                Object config = ConfigLoader.load(job, configType(), overrides);
+                spec.commandLine().getOut().print(ConfigLoader.toYaml(config));
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
+            run();
+            return 0;
+        }
     }
 
     @Command(name = "pretrain", mixinStandardHelpOptions = true,
-            description = "Masked-LM pretraining: tokenizer, Arrow shards, training, evaluation, run directory.")
+            description = "Masked-LM pretraining: tokenizer, Arrow shards, training, evaluation, checkpoints, run "
+                    + "directory.")
     static final class Pretrain extends JobCommand {
         @Override
-        public Integer call() throws Exception {
+        Class<?> configType() {
+            return PretrainJobConfig.class;
+        }
+
+        @Override
+        void run() throws Exception {
             PretrainJob.run(job, overrides);
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = {"Continue a run from its latest checkpoint, with the next batch: the result is the one "
+                    + "the uninterrupted run would have reached.",
+                    "Overrides apply to the config saved with the checkpoint, e.g. training.max_steps=20000 to train "
+                            + "longer."})
+    static final class Resume implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "RUN_DIR", description = "The run directory, e.g. runs/quickstart.")
+        Path runDir;
+
+        @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Overrides of the saved config.")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            try (RunDirectory dir = RunDirectory.reopen(runDir)) {
+                CheckpointStore store = new CheckpointStore(dir.resolve(RunDirectory.CHECKPOINTS), FileSink.FILES);
+                Path checkpoint = store.latest().orElseThrow(() -> new ConfigException(runDir + ": no checkpoint in "
+                        + store.dir() + "; the run stopped before its first one (training.save_every), so start it "
+                        + "again with run.overwrite=true"));
+                TrainerState state = Trainer.readState(checkpoint);
+                switch (state.job()) {
+                    case PretrainJob.KIND -> PretrainJob.resume(dir, checkpoint, overrides);
+                    default -> throw new ConfigException(checkpoint + ": written by an unknown job kind '"
+                            + state.job() + "'");
+                }
+            }
             return 0;
         }
     }
@@ -64,13 +134,14 @@ public final class Main implements Callable<Integer> {
     @Command(name = "prepare", mixinStandardHelpOptions = true,
             description = "Tokenise a corpus once into sharded Arrow files, cached by fingerprint (docs/data.md).")
     static final class Prepare extends JobCommand {
-        @Spec
-        CommandSpec spec;
+        @Override
+        Class<?> configType() {
+            return PrepareJobConfig.class;
+        }
 
         @Override
-        public Integer call() throws Exception {
+        void run() throws Exception {
             PrepareJob.run(job, overrides, spec.commandLine().getOut());
-            return 0;
         }
     }
 
