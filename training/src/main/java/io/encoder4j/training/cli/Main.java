@@ -7,6 +7,8 @@ import io.encoder4j.training.bench.ModelBenchmark;
 import io.encoder4j.training.bench.DataBenchmark;
 import io.encoder4j.datasets.prepare.PrepareJobConfig;
 import io.encoder4j.training.data.PrepareJob;
+import io.encoder4j.training.finetune.FinetuneJob;
+import io.encoder4j.training.finetune.FinetuneJobConfig;
 import io.encoder4j.training.loop.CheckpointStore;
 import io.encoder4j.training.loop.FileSink;
 import io.encoder4j.training.loop.Trainer;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "encoder4j", mixinStandardHelpOptions = true, version = "encoder4j 0.1.0",
         description = "Train encoder-only language models with efficient attention.",
-        subcommands = {Main.Pretrain.class, Main.Resume.class, Main.Prepare.class, Main.Bench.class,
+        subcommands = {Main.Pretrain.class, Main.Finetune.class, EvaluateCommand.class, PredictCommand.class,
+                Main.Resume.class, Main.Prepare.class, Main.Bench.class,
                 ConvertLongformerCommand.class, ExportCommand.class, ImportCommand.class, LogitsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
@@ -101,6 +104,21 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    @Command(name = "finetune", mixinStandardHelpOptions = true,
+            description = "Fine-tune a classification (single-label, multi-label, regression) or extractive-QA head "
+                    + "on a pretrained model directory (model.pretrained) or from scratch (docs/training.md).")
+    static final class Finetune extends JobCommand {
+        @Override
+        Class<?> configType() {
+            return FinetuneJobConfig.class;
+        }
+
+        @Override
+        void run() throws Exception {
+            FinetuneJob.run(job, overrides);
+        }
+    }
+
     @Command(name = "resume", mixinStandardHelpOptions = true,
             description = {"Continue a run from its latest checkpoint, with the next batch: the result is the one "
                     + "the uninterrupted run would have reached.",
@@ -123,6 +141,7 @@ public final class Main implements Callable<Integer> {
                 TrainerState state = Trainer.readState(checkpoint);
                 switch (state.job()) {
                     case PretrainJob.KIND -> PretrainJob.resume(dir, checkpoint, overrides);
+                    case FinetuneJob.KIND -> FinetuneJob.resume(dir, checkpoint, overrides);
                     default -> throw new ConfigException(checkpoint + ": written by an unknown job kind '"
                             + state.job() + "'");
                 }
