@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
+import io.encoder4j.core.io.FileTrees;
 import io.encoder4j.datasets.tasks.ClassificationDataConfig;
 import io.encoder4j.datasets.tasks.ClassificationDataset;
 import io.encoder4j.datasets.tasks.ClassificationExample;
@@ -68,9 +69,20 @@ public final class FinetuneJob {
         Device device = DeviceSelection.resolve("training.device", job.training().device());
         // The inputs are checked before the run directory is claimed: a missing file leaves nothing behind.
         checkInputs(job);
+        Path path = Path.of(job.run().outputDir(), job.run().name());
+        boolean existed = Files.exists(path);
         try (RunDirectory runDir = RunDirectory.claim(job.run())) {
             LOG.info("Run directory {}", runDir.path());
-            return train(job, device, runDir, null);
+            try {
+                return train(job, device, runDir, null);
+            } catch (ConfigException e) {
+                // Bad data found before the first checkpoint: the directory this run created holds nothing worth
+                // keeping, and leaving it would make the corrected job refuse to start.
+                if (!existed && !Files.exists(runDir.resolve(RunDirectory.CHECKPOINTS))) {
+                    FileTrees.deleteRecursively(runDir.path());
+                }
+                throw e;
+            }
         }
     }
 

@@ -40,7 +40,8 @@ import java.util.List;
  * @param textColumn classification: the text column (default {@code text})
  * @param textPairColumn classification: the second text of a pair task, or null
  * @param columns classification: the column names of a header-less TSV/CSV, or null
- * @param maxLength tokens per row (classification) or window (QA); null for 512 and 384
+ * @param maxLength tokens per row (classification) or window (QA); null for the model's maximum, at most 512
+ *     (classification) or 384 (QA)
  */
 public record FinetunePrediction(String textColumn, String textPairColumn, List<String> columns, Integer maxLength,
         int batchSize) {
@@ -56,21 +57,33 @@ public record FinetunePrediction(String textColumn, String textPairColumn, List<
         try (NDManager manager = NDManager.newBaseManager();
                 TextTokenizer tokenizer = TextTokenizer.load(dir.resolve(ModelDirectory.TOKENIZER_FILE))) {
             TaskModel model = ModelDirectory.load(dir, manager);
+            Integer longest = longest(model);
+            if (maxLength != null && longest != null && maxLength > longest) {
+                throw new ConfigException("--max-length: " + maxLength + " tokens is more than the model's " + longest);
+            }
+            int length = maxLength != null ? maxLength : longest != null ? Math.min(longest, 512) : 512;
             if (model instanceof SequenceClassificationModel classifier) {
-                return classify(classifier, dir, input, tokenizer, manager);
+                return classify(classifier, dir, input, tokenizer, manager, length);
             }
             if (model instanceof QuestionAnsweringModel qa) {
-                return answer(qa, input, tokenizer, manager);
+                return answer(qa, input, tokenizer, manager, maxLength != null ? maxLength
+                        : longest != null ? Math.min(longest, 384) : 384);
             }
             throw new ConfigException(dir.resolve(ModelDirectory.CONFIG_FILE) + ": head type '" + model.head().type()
                     + "' has no predict (sequence_classification and question_answering have)");
         }
     }
 
+    /** The most tokens the model has positions for, or null when unbounded (rotary positions). */
+    static Integer longest(TaskModel model) {
+        Integer positions = model.config().maxPositionEmbeddings();
+        return positions == null ? null : positions - model.config().padTokenId() - 1;
+    }
+
     private List<String> classify(SequenceClassificationModel model, Path dir, Path input, TextTokenizer tokenizer,
-            NDManager manager) {
+            NDManager manager, int length) {
         ClassificationDataConfig config = new ClassificationDataConfig(input.toString(), null, null, null, columns,
-                textColumn, textPairColumn, null, null, maxLength, false);
+                textColumn, textPairColumn, null, null, length, false);
         List<ClassificationExample> rows = ClassificationReader.read(input, config, false, BadRows.strict());
         String problem = model.head().problemType();
         List<String> names = FinetuneEvaluation.savedLabels(dir, problem);
@@ -116,13 +129,15 @@ public record FinetunePrediction(String textColumn, String textPairColumn, List<
         return out;
     }
 
-    private List<String> answer(QuestionAnsweringModel model, Path input, TextTokenizer tokenizer, NDManager manager)
-            throws IOException {
+    private List<String> answer(QuestionAnsweringModel model, Path input, TextTokenizer tokenizer, NDManager manager,
+            int length) throws IOException {
         List<SquadExample> examples = input.toString().endsWith(".jsonl") ? readJsonl(input)
                 : SquadReader.read(input);
         QaWindowing d = QaWindowing.defaults();
-        QaWindowing windowing = maxLength == null ? d : new QaWindowing(maxLength,
-                Math.min(d.docStride(), maxLength / 3), Math.min(d.maxQueryLength(), maxLength / 3));
+        // run_qa's defaults (384, stride 128, question 64) scaled to a shorter model.
+        QaWindowing windowing = length == d.maxLength() ? d : new QaWindowing(length,
+                Math.max(1, d.docStride() * length / d.maxLength()),
+                Math.max(1, d.maxQueryLength() * length / d.maxLength()));
         QaFeatures features = QaFeatures.build(examples, tokenizer, windowing);
         List<QaPrediction> predictions = QuestionAnsweringTask.predict(model, manager, features, batchSize);
         List<String> out = new ArrayList<>(predictions.size());
