@@ -14,7 +14,8 @@ import java.util.List;
  *
  * @param labelSeparator multi-label classification: the separator between the label names of one row
  *     (default {@code ,})
- * @param validationFraction question answering: share of the articles held out when no validation file is given
+ * @param validationFraction without a validation file: the share of the training rows (classification, a seeded
+ *     random choice) or of the articles (question answering) held out for validation; default 0.1
  */
 public record FinetuneDataConfig(
         String train,
@@ -64,9 +65,6 @@ public record FinetuneDataConfig(
     /** Keys that classification does not read, for the job's validation. */
     List<String> qaOnlyKeysSet() {
         List<String> set = new java.util.ArrayList<>();
-        if (validationFraction != null) {
-            set.add("validation_fraction");
-        }
         if (docStride != null) {
             set.add("doc_stride");
         }

@@ -53,12 +53,9 @@ public final class FinetuneEvaluation {
             if (job.task().equals(FinetuneJobConfig.CLASSIFICATION)) {
                 SequenceClassificationModel classifier = as(model, SequenceClassificationModel.class, dir);
                 ClassificationDataConfig data = job.data().classification();
-                String file = split.equals("train") ? data.train() : data.validation();
-                if (file == null) {
-                    throw new ConfigException("data.validation: missing in the job");
-                }
-                FinetuneJob.requireFile("data." + split, file);
-                List<ClassificationExample> examples = ClassificationReader.read(Path.of(file), data);
+                ClassificationSplit rows = ClassificationSplit.of(job);
+                List<ClassificationExample> examples = split.equals("train") ? rows.train() : rows.validation();
+                String file = split.equals("train") || data.validation() == null ? data.train() : data.validation();
                 String problem = classifier.head().problemType();
                 ClassificationTargets targets = ClassificationTargets.of(problem, savedLabels(dir, problem),
                         job.data().labelSeparator(), examples, List.of());

@@ -136,9 +136,6 @@ public final class FinetuneJob {
             requireFile("model.tokenizer", tokenizerOf(job));
         }
         requireFile("data.train", job.data().train());
-        if (job.task().equals(FinetuneJobConfig.CLASSIFICATION) && job.data().validation() == null) {
-            throw new ConfigException("data.validation: missing: classification needs a validation file");
-        }
         if (job.data().validation() != null) {
             requireFile("data.validation", job.data().validation());
         }
@@ -181,10 +178,10 @@ public final class FinetuneJob {
             EncoderConfig encoder = encoderOf(job, pretrained, tokenizer, maxLength);
             if (job.task().equals(FinetuneJobConfig.CLASSIFICATION)) {
                 ClassificationDataConfig data = job.data().classification();
-                List<ClassificationExample> trainExamples = ClassificationReader.read(Path.of(data.train()), data);
-                List<ClassificationExample> validationExamples = ClassificationReader.read(
-                        Path.of(data.validation()), data);
-                ClassificationTargets targets = ClassificationTargets.of(job.problemType(), data.labels(),
+                ClassificationSplit split = ClassificationSplit.of(job);
+                List<ClassificationExample> trainExamples = split.train();
+                List<ClassificationExample> validationExamples = split.validation();
+                ClassificationTargets targets = ClassificationTargets.of(job.problemType(), split.labels(),
                         job.data().labelSeparator(), trainExamples, validationExamples);
                 ClassificationDataset train = ClassificationDataset.encode(trainExamples, targets.raw(), tokenizer,
                         maxLength);

@@ -37,7 +37,11 @@ class ConfigsTest {
         List<Path> jobs = yaml(configs());
         assertFalse(jobs.isEmpty());
         for (Path job : jobs) {
-            ConfigLoader.load(job, PretrainJobConfig.class, List.of());
+            String name = job.getFileName().toString();
+            Class<?> type = name.startsWith("finetune-") ? io.encoder4j.training.finetune.FinetuneJobConfig.class
+                    : name.startsWith("prepare-") ? io.encoder4j.datasets.prepare.PrepareJobConfig.class
+                    : PretrainJobConfig.class;
+            ConfigLoader.load(job, type, List.of());
         }
         PretrainJobConfig composed = ConfigLoader.load(configs().resolve("pretrain-roberta-base.yaml"),
                 PretrainJobConfig.class, List.of());
