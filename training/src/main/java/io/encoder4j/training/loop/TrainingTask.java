@@ -12,8 +12,9 @@ import java.util.Optional;
 
 /**
  * What the {@link Trainer} trains: masked-LM pretraining ({@code MaskedLmTask}), classification and question
- * answering fine-tuning ({@code ClassificationTask}, {@code QuestionAnsweringTask}). A task owns its model, data and device arrays; the engine owns the loop, the optimizer, the schedule,
- * checkpoints, logging and the decisions about stopping.
+ * answering fine-tuning ({@code ClassificationTask}, {@code QuestionAnsweringTask}). A task owns its model, data and
+ * device arrays; the engine owns the loop, the optimizer, the schedule, checkpoints, logging and the decisions about
+ * stopping.
  *
  * <p>Contract, so that resume is exact and nothing syncs with the device per step:
  * <ul>
