@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.encoder4j.core.config.ConfigLoader;
+import io.encoder4j.datasets.prepare.PrepareJobConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +38,10 @@ class ConfigsTest {
         List<Path> jobs = yaml(configs());
         assertFalse(jobs.isEmpty());
         for (Path job : jobs) {
-            ConfigLoader.load(job, PretrainJobConfig.class, List.of());
+            // The file name says which command runs it.
+            Class<?> type = job.getFileName().toString().startsWith("prepare-") ? PrepareJobConfig.class
+                    : PretrainJobConfig.class;
+            ConfigLoader.load(job, type, List.of());
         }
         PretrainJobConfig composed = ConfigLoader.load(configs().resolve("pretrain-roberta-base.yaml"),
                 PretrainJobConfig.class, List.of());
