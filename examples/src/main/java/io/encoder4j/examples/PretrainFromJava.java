@@ -1,6 +1,6 @@
 package io.encoder4j.examples;
 
-import io.encoder4j.training.pretrain.MaskedLmPretrainer;
+import io.encoder4j.training.loop.TrainingResult;
 import io.encoder4j.training.pretrain.PretrainJob;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,9 +24,8 @@ public final class PretrainFromJava {
             System.exit(2);
         }
         List<String> overrides = Arrays.asList(args).subList(1, args.length);
-        MaskedLmPretrainer.Result result = PretrainJob.run(Path.of(args[0]), overrides);
+        TrainingResult result = PretrainJob.run(Path.of(args[0]), overrides);
         System.out.printf("eval loss %.4f, accuracy %.4f after %d steps (%.0f tokens/s)%n",
-                result.finalEvaluation().loss(), result.finalEvaluation().accuracy(), result.steps(),
-                result.tokensPerSecond());
+                result.finalMetric("loss"), result.finalMetric("accuracy"), result.steps(), result.tokensPerSecond());
     }
 }

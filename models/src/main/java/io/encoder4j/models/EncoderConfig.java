@@ -2,7 +2,9 @@ package io.encoder4j.models;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.encoder4j.core.attention.AttentionConfig;
+import io.encoder4j.core.attention.RotaryEmbedding;
 import io.encoder4j.core.config.Checks;
 import io.encoder4j.core.layers.FeedForward;
 import java.util.List;
@@ -20,6 +22,15 @@ import java.util.List;
  * @param attention the attention of every layer: one spec for all layers, or a list that layer i takes entry
  *     i mod size of, so {@code [sliding, sliding, full]} puts full attention in every third layer (ModernBERT's
  *     pattern) at any depth, and a list of num_layers specs sets each layer
+ * @param positionEncoding {@code learned} (RoBERTa's absolute table, numbered from pad + 1), {@code rope} (rotary
+ *     embeddings of queries and keys in every attention layer, no table) or {@code axial} (Reformer's factorised
+ *     table); see docs/layers.md. {@code max_position_embeddings} sets the longest input for all three.
+ * @param ropeTheta the base of the rotary frequencies (rope only; default 10000)
+ * @param axialPosShape (n1, n2) with n1 n2 at least the longest input (axial only; default derived from it)
+ * @param axialPosEmbdsDim (d1, d2) with d1 + d2 = hidden_size (axial only; default an even split)
+ * @param feedForwardChunkSize positions per chunk of each layer's position-wise part (0: no chunking)
+ * @param reversible reversible residual layers (Reformer) that recompute activations in the backward pass; needs
+ *     pre_norm: true
  */
 public record EncoderConfig(
         Integer vocabSize,
@@ -35,16 +46,40 @@ public record EncoderConfig(
         String positionInit,
         Boolean preNorm,
         String feedForward,
-        @JsonFormat(with = JsonFormat.Feature.WRITE_SINGLE_ELEM_ARRAYS_UNWRAPPED) List<AttentionConfig> attention) {
+        @JsonFormat(with = JsonFormat.Feature.WRITE_SINGLE_ELEM_ARRAYS_UNWRAPPED) List<AttentionConfig> attention,
+        String positionEncoding,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Float ropeTheta,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> axialPosShape,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> axialPosEmbdsDim,
+        Integer feedForwardChunkSize,
+        Boolean reversible) {
 
     /** RoBERTa's initialisation of the position table: N(0, initializer_range) like every other weight. */
     public static final String POSITION_INIT_NORMAL = "normal";
     /** Sinusoids scaled to the same spread ({@link SinusoidalInitializer}). */
     public static final String POSITION_INIT_SINUSOIDAL = "sinusoidal";
 
+    /** RoBERTa's learned absolute position table. */
+    public static final String POSITION_LEARNED = "learned";
+    /** Rotary position embeddings of queries and keys (RoFormer). */
+    public static final String POSITION_ROPE = "rope";
+    /** Reformer's axial (factorised) position table. */
+    public static final String POSITION_AXIAL = "axial";
+    public static final List<String> POSITION_ENCODINGS = List.of(POSITION_LEARNED, POSITION_ROPE, POSITION_AXIAL);
+
     /** Every field at its default. */
     public static EncoderConfig defaults() {
         return new EncoderConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** The fields of the first version, every later one at its default. */
+    public EncoderConfig(Integer vocabSize, Integer hiddenSize, Integer numLayers, Integer numHeads,
+            Integer intermediateSize, Integer maxPositionEmbeddings, Float dropout, Float layerNormEps,
+            Float initializerRange, Integer padTokenId, String positionInit, Boolean preNorm, String feedForward,
+            List<AttentionConfig> attention) {
+        this(vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositionEmbeddings, dropout,
+                layerNormEps, initializerRange, padTokenId, positionInit, preNorm, feedForward, attention, null, null,
+                null, null, null, null);
     }
 
     public EncoderConfig {
@@ -91,10 +126,95 @@ public record EncoderConfig(
             throw new IllegalArgumentException("attention has " + attention.size() + " entries for " + numLayers
                     + " layers (a shorter list repeats over the layers)");
         }
+        positionEncoding = positionEncoding == null ? POSITION_LEARNED : positionEncoding;
+        if (!POSITION_ENCODINGS.contains(positionEncoding)) {
+            throw new IllegalArgumentException("position_encoding must be one of " + String.join(", ",
+                    POSITION_ENCODINGS) + ", got '" + positionEncoding + "'");
+        }
+        if (!positionEncoding.equals(POSITION_LEARNED) && positionInit.equals(POSITION_INIT_SINUSOIDAL)) {
+            throw new IllegalArgumentException("position_init: 'sinusoidal' initialises the learned position table, "
+                    + "which position_encoding '" + positionEncoding + "' does not have");
+        }
+        if (positionEncoding.equals(POSITION_ROPE)) {
+            ropeTheta = Checks.positive("rope_theta", ropeTheta == null ? (float) RotaryEmbedding.DEFAULT_THETA
+                    : ropeTheta);
+            if ((hiddenSize / numHeads) % 2 != 0) {
+                throw new IllegalArgumentException("position_encoding: 'rope' rotates pairs of coordinates and needs "
+                        + "an even head size (hidden_size / num_heads), got " + hiddenSize / numHeads);
+            }
+        } else if (ropeTheta != null) {
+            throw new IllegalArgumentException("rope_theta applies only to position_encoding: 'rope' (this model's "
+                    + "is '" + positionEncoding + "')");
+        }
+        Integer longest = maxPositionEmbeddings == null ? null : maxPositionEmbeddings - padTokenId - 1;
+        if (longest != null && longest < 1) {
+            throw new IllegalArgumentException("max_position_embeddings " + maxPositionEmbeddings + " leaves no "
+                    + "position: RoBERTa numbers tokens from pad_token_id + 1 = " + (padTokenId + 1));
+        }
+        if (positionEncoding.equals(POSITION_AXIAL)) {
+            axialPosEmbdsDim = axialPosEmbdsDim == null
+                    ? List.of(hiddenSize / 2, hiddenSize - hiddenSize / 2) : List.copyOf(axialPosEmbdsDim);
+            pair("axial_pos_embds_dim", axialPosEmbdsDim);
+            if (axialPosEmbdsDim.get(0) + axialPosEmbdsDim.get(1) != hiddenSize) {
+                throw new IllegalArgumentException("axial_pos_embds_dim " + axialPosEmbdsDim + " must sum to "
+                        + "hidden_size " + hiddenSize + " (position p is the concatenation of both axes' rows)");
+            }
+            if (axialPosShape == null && longest != null) {
+                axialPosShape = defaultAxialShape(longest);
+            }
+            if (axialPosShape != null) {
+                axialPosShape = List.copyOf(axialPosShape);
+                pair("axial_pos_shape", axialPosShape);
+                long cells = (long) axialPosShape.get(0) * axialPosShape.get(1);
+                if (longest != null && cells < longest) {
+                    throw new IllegalArgumentException("axial_pos_shape " + axialPosShape + " has " + cells
+                            + " positions, fewer than the longest input of " + longest + " tokens "
+                            + "(max_position_embeddings " + maxPositionEmbeddings + " - pad_token_id - 1)");
+                }
+            }
+        } else if (axialPosShape != null || axialPosEmbdsDim != null) {
+            throw new IllegalArgumentException((axialPosShape != null ? "axial_pos_shape" : "axial_pos_embds_dim")
+                    + " applies only to position_encoding: 'axial' (this model's is '" + positionEncoding + "')");
+        }
+        feedForwardChunkSize = Checks.nonNegative("feed_forward_chunk_size",
+                feedForwardChunkSize == null ? 0 : feedForwardChunkSize);
+        reversible = reversible != null && reversible;
+        if (reversible && !preNorm) {
+            throw new IllegalArgumentException("reversible: true needs pre_norm: true (a reversible layer adds "
+                    + "LayerNorm-ed residual functions to two streams; a LayerNorm on the stream itself cannot be "
+                    + "inverted)");
+        }
         if (maxPositionEmbeddings != null) {
             // The fields are assigned only after this constructor body: pass the values.
-            validateAttention(attention, hiddenSize, numHeads, numLayers, maxPositionEmbeddings - padTokenId - 1);
+            validateAttention(attention, hiddenSize, numHeads, numLayers, longest);
         }
+    }
+
+    /**
+     * Reformer's factorisation of the longest input L: n2 the smallest power of two with n2^2 >= L, n1 = ceil(L / n2)
+     * (transformers' enwik8 model uses (128, 512) for 65536 tokens; this keeps both axes near sqrt(L)).
+     */
+    static List<Integer> defaultAxialShape(int longest) {
+        int n2 = 1;
+        while ((long) n2 * n2 < longest) {
+            n2 *= 2;
+        }
+        return List.of((longest + n2 - 1) / n2, n2);
+    }
+
+    private static void pair(String key, List<Integer> values) {
+        if (values.size() != 2) {
+            throw new IllegalArgumentException(key + " must be a list of two positive integers, got " + values);
+        }
+        for (Integer v : values) {
+            Checks.positive(key, v);
+        }
+    }
+
+    /** True when the encoder has the learned position table (and not rotary or axial positions). */
+    @JsonIgnore
+    public boolean learnedPositions() {
+        return positionEncoding.equals(POSITION_LEARNED);
     }
 
     /** The attention of layer {@code layer}: entry layer mod size of the list. */
@@ -144,7 +264,8 @@ public record EncoderConfig(
                     + "sequences of " + sequenceLength + " tokens (needs " + (sequenceLength + padTokenId + 1) + ")");
         }
         return new EncoderConfig(vocab, hiddenSize, numLayers, numHeads, intermediateSize, positions, dropout,
-                layerNormEps, initializerRange, padTokenId, positionInit, preNorm, feedForward, attention);
+                layerNormEps, initializerRange, padTokenId, positionInit, preNorm, feedForward, attention,
+                positionEncoding, ropeTheta, axialPosShape, axialPosEmbdsDim, feedForwardChunkSize, reversible);
     }
 
     /** True when every derived field is set, so a model can be built. */

@@ -79,6 +79,9 @@ public final class EncoderPresets {
         tree.put("num_heads", numHeads);
         tree.put("intermediate_size", intermediateSize);
         tree.put("max_position_embeddings", maxLength + preset.padTokenId() + 1);
+        // Axial factors and widths are sized for the preset's length and width: let the shrunk model derive its own.
+        tree.remove("axial_pos_shape");
+        tree.remove("axial_pos_embds_dim");
         JsonNode attention = tree.get("attention");
         List<JsonNode> entries = new ArrayList<>();
         if (attention.isArray()) {

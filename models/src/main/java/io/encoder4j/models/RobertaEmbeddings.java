@@ -15,18 +15,27 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * Token + learned absolute position (+ the single token-type row RoBERTa keeps) embeddings, then LayerNorm and
- * dropout. Position ids follow RoBERTa ({@code create_position_ids_from_input_ids} in transformers): real tokens are
- * numbered from {@code pad + 1} by their rank among non-padding tokens, padding gets {@code pad}.
+ * Token + position (+ the single token-type row RoBERTa keeps) embeddings, then LayerNorm and dropout. The position
+ * term depends on {@code position_encoding}:
+ * <ul>
+ *   <li>{@code learned}: a (P, E) table indexed as RoBERTa does ({@code create_position_ids_from_input_ids} in
+ *       transformers): real tokens are numbered from {@code pad + 1} by their rank among non-padding tokens,
+ *       padding gets {@code pad};</li>
+ *   <li>{@code axial}: {@link AxialPositionEmbeddings} at position ranks 0, 1, ... ({@link #positionRanks});</li>
+ *   <li>{@code rope}: none here; the encoder rotates queries and keys by the same ranks in every attention layer.</li>
+ * </ul>
  */
 public final class RobertaEmbeddings extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
     private final Parameter wordEmbeddings;
+    /** {@code null} unless the positions are learned. */
     private final Parameter positionEmbeddings;
     private final Parameter tokenTypeEmbeddings;
     private final LayerNorm norm;
+    /** {@code null} unless the positions are axial. */
+    private final AxialPositionEmbeddings axialPositions;
     private final float dropout;
     private final int padTokenId;
 
@@ -35,11 +44,16 @@ public final class RobertaEmbeddings extends AbstractBlock {
         int e = config.hiddenSize();
         this.wordEmbeddings = addParameter(Parameter.builder().setName("word_embeddings")
                 .setType(Parameter.Type.WEIGHT).optShape(new Shape(config.vocabSize(), e)).build());
-        this.positionEmbeddings = addParameter(Parameter.builder().setName("position_embeddings")
-                .setType(Parameter.Type.WEIGHT).optShape(new Shape(config.maxPositionEmbeddings(), e)).build());
+        this.positionEmbeddings = config.learnedPositions() ? addParameter(Parameter.builder()
+                .setName("position_embeddings").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(config.maxPositionEmbeddings(), e)).build()) : null;
         this.tokenTypeEmbeddings = addParameter(Parameter.builder().setName("token_type_embeddings")
                 .setType(Parameter.Type.WEIGHT).optShape(new Shape(1, e)).build());
         this.norm = addChildBlock("norm", LayerNorm.builder().axis(2).optEpsilon(config.layerNormEps()).build());
+        this.axialPositions = EncoderConfig.POSITION_AXIAL.equals(config.positionEncoding())
+                ? addChildBlock("axial_positions",
+                        new AxialPositionEmbeddings(config.axialPosShape(), config.axialPosEmbdsDim()))
+                : null;
         this.dropout = config.dropout();
         this.padTokenId = config.padTokenId();
     }
@@ -49,7 +63,7 @@ public final class RobertaEmbeddings extends AbstractBlock {
         return wordEmbeddings;
     }
 
-    /** The learned (P, E) position table. */
+    /** The learned (P, E) position table, or {@code null} when the positions are rotary or axial. */
     public Parameter positionEmbeddings() {
         return positionEmbeddings;
     }
@@ -61,11 +75,15 @@ public final class RobertaEmbeddings extends AbstractBlock {
     public NDArray embed(ParameterStore ps, NDArray ids, boolean training) {
         var device = ids.getDevice();
         NDArray word = ps.getValue(wordEmbeddings, device, training);
-        NDArray position = ps.getValue(positionEmbeddings, device, training);
         NDArray tokenType = ps.getValue(tokenTypeEmbeddings, device, training);
-        NDArray x = Embedding.embedding(ids, word, SparseFormat.DENSE).singletonOrThrow()
-                .add(Embedding.embedding(positionIds(ids), position, SparseFormat.DENSE).singletonOrThrow())
-                .add(tokenType);
+        NDArray x = Embedding.embedding(ids, word, SparseFormat.DENSE).singletonOrThrow();
+        if (positionEmbeddings != null) {
+            NDArray position = ps.getValue(positionEmbeddings, device, training);
+            x = x.add(Embedding.embedding(positionIds(ids), position, SparseFormat.DENSE).singletonOrThrow());
+        } else if (axialPositions != null) {
+            x = x.add(axialPositions.embed(ps, positionRanks(ids), training));
+        }
+        x = x.add(tokenType);
         x = norm.forward(ps, new NDList(x), training).singletonOrThrow();
         return training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
     }
@@ -74,6 +92,16 @@ public final class RobertaEmbeddings extends AbstractBlock {
     NDArray positionIds(NDArray ids) {
         NDArray notPad = ids.neq(padTokenId).toType(DataType.INT64, false);
         return notPad.cumSum(1).mul(notPad).add(padTokenId);
+    }
+
+    /**
+     * (B, N) ids to (B, N) INT64 positions counted from 0 among real tokens (RoBERTa's numbering without its
+     * offset), 0 at padding: the positions of axial and rotary encodings. A real token's position depends only on
+     * the real tokens before it, so padding never moves it.
+     */
+    public NDArray positionRanks(NDArray ids) {
+        NDArray notPad = ids.neq(padTokenId).toType(DataType.INT64, false);
+        return notPad.cumSum(1).sub(1).mul(notPad);
     }
 
     @Override
@@ -90,5 +118,8 @@ public final class RobertaEmbeddings extends AbstractBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         norm.initialize(manager, dataType, getOutputShapes(inputShapes)[0]);
+        if (axialPositions != null) {
+            axialPositions.initialize(manager, dataType, inputShapes[0]);
+        }
     }
 }

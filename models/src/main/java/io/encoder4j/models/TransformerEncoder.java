@@ -7,21 +7,32 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.norm.LayerNorm;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.encoder4j.core.attention.AttentionBuild;
 import io.encoder4j.core.attention.AttentionContext;
 import io.encoder4j.core.attention.AttentionRegistry;
+import io.encoder4j.core.attention.RotaryEmbedding;
 import io.encoder4j.core.attention.SelfAttention;
 import io.encoder4j.core.layers.FeedForward;
+import io.encoder4j.core.layers.ReversibleStack;
 import io.encoder4j.core.layers.TransformerLayer;
+import io.encoder4j.core.tensor.Scalars;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
 /**
- * A RoBERTa-style encoder: embeddings and a stack of post-LN layers whose attention comes from the registry.
- * Block inputs: {@code [ids (B,N) INT64, attentionMask (B,N) 1/0]}; output {@code [hidden (B,N,E)]}.
+ * A RoBERTa-style encoder: embeddings and a stack of post-LN or pre-LN layers whose attention comes from the
+ * registry, with learned, rotary or axial positions ({@link RobertaEmbeddings}, {@link RotaryEmbedding}), and,
+ * optionally, reversible residual layers ({@link ReversibleStack}). Block inputs:
+ * {@code [ids (B,N) INT64, attentionMask (B,N) 1/0]}; output {@code [hidden (B,N,E)]}.
+ *
+ * <p><b>Backward passes.</b> Train a model that contains this encoder with {@link #backward} instead of
+ * {@code collector.backward(loss)}: for ordinary layers it is the same call; for reversible layers it also runs the
+ * layer-by-layer backward pass that recomputes the activations the forward pass did not keep.
  */
 public final class TransformerEncoder extends AbstractBlock {
 
@@ -30,8 +41,16 @@ public final class TransformerEncoder extends AbstractBlock {
     private final EncoderConfig config;
     private final RobertaEmbeddings embeddings;
     private final List<TransformerLayer> layers;
+    /** Only for reversible encoders. */
+    private final ReversibleStack reversibleStack;
     /** Only for pre-LN stacks, whose residual stream is never normalised otherwise. */
     private final LayerNorm finalNorm;
+    private boolean recomputeActivations = true;
+    /** The last training forward pass of a reversible stack that still owes its layers' backward pass. */
+    private Pending pending;
+
+    /** What {@link #backward} needs of a reversible forward pass: the stack's input and its tape. */
+    private record Pending(NDArray input, ReversibleStack.Tape tape) {}
 
     public TransformerEncoder(EncoderConfig config) {
         super(VERSION);
@@ -49,9 +68,10 @@ public final class TransformerEncoder extends AbstractBlock {
             FeedForward feedForward = new FeedForward(config.hiddenSize(), config.intermediateSize(),
                     config.feedForward().equals(FeedForward.GEGLU));
             built.add(addChildBlock("layer" + i, new TransformerLayer(attention, feedForward, config.dropout(),
-                    config.layerNormEps(), config.preNorm())));
+                    config.layerNormEps(), config.preNorm(), config.feedForwardChunkSize())));
         }
         this.layers = Collections.unmodifiableList(built);
+        this.reversibleStack = config.reversible() ? new ReversibleStack(layers) : null;
         this.finalNorm = config.preNorm()
                 ? addChildBlock("final_norm", TransformerLayer.layerNorm(config.layerNormEps())) : null;
     }
@@ -62,6 +82,15 @@ public final class TransformerEncoder extends AbstractBlock {
 
     public RobertaEmbeddings embeddings() {
         return embeddings;
+    }
+
+    /**
+     * For reversible encoders: whether a training forward pass drops the layers' activations and {@link #backward}
+     * recomputes them (the default), or keeps them like ordinary layers (the same two-stream model and gradients,
+     * with memory growing with depth; for tests and benchmarks). No effect on other encoders.
+     */
+    public void setRecomputeActivations(boolean recompute) {
+        this.recomputeActivations = recompute;
     }
 
     /**
@@ -83,10 +112,59 @@ public final class TransformerEncoder extends AbstractBlock {
             boolean training) {
         NDArray x = embeddings.embed(ps, ids, training);
         AttentionContext ctx = AttentionContext.fromMasks(attentionMask, globalAttentionMask, x.getDataType());
-        for (TransformerLayer layer : layers) {
-            x = layer.apply(ps, x, ctx, training);
+        if (EncoderConfig.POSITION_ROPE.equals(config.positionEncoding())) {
+            ctx = ctx.withRotary(RotaryEmbedding.of(embeddings.positionRanks(ids),
+                    config.hiddenSize() / config.numHeads(), config.ropeTheta(), x.getDataType()));
+        }
+        if (reversibleStack != null) {
+            x = reversibleEncode(ps, x, ctx, training);
+        } else {
+            for (TransformerLayer layer : layers) {
+                x = layer.apply(ps, x, ctx, training);
+            }
         }
         return finalNorm == null ? x : finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    /**
+     * The two streams start as copies of the embeddings, [x, x], as in transformers' {@code ReformerEncoder}; they
+     * end averaged, (y1 + y2) / 2, where Reformer concatenates them to width 2E: our heads (and the tied decoder)
+     * take width E, and the average needs no parameter.
+     */
+    private NDArray reversibleEncode(ParameterStore ps, NDArray x, AttentionContext ctx, boolean training) {
+        NDArray[] y;
+        if (training && recomputeActivations && JniUtils.isGradMode()) {
+            if (pending != null) {
+                // Otherwise the layers of the earlier pass would silently get no gradient.
+                pending = null;
+                throw new IllegalStateException("the previous training pass of this reversible encoder was never "
+                        + "back-propagated through TransformerEncoder.backward(collector, loss); "
+                        + "collector.backward(loss) alone gives its layers no gradient");
+            }
+            ReversibleStack.Tape tape = reversibleStack.forwardWithoutActivations(ps, x, x, ctx, training);
+            pending = new Pending(x, tape);
+            y = new NDArray[] {tape.y1(), tape.y2()};
+        } else {
+            y = reversibleStack.forward(ps, x, x, ctx, training);
+        }
+        return Scalars.mul(y[0].add(y[1]), 0.5);
+    }
+
+    /**
+     * Back-propagates a loss computed from this encoder's last forward pass: {@code collector.backward(loss)}, then,
+     * when that pass was a training pass of reversible layers without stored activations, the layers' own backward
+     * pass ({@link ReversibleStack#backward}) and the embeddings'. Use it for every model that contains this
+     * encoder, inside the step's one gradient collector.
+     */
+    public void backward(GradientCollector collector, NDArray loss) {
+        Pending owed = pending;
+        pending = null;
+        collector.backward(loss);
+        if (owed != null) {
+            NDArray[] dx = reversibleStack.backward(owed.tape());
+            // Both streams start as the embeddings: their gradients add up.
+            ReversibleStack.vectorJacobian(owed.input(), dx[0].add(dx[1]));
+        }
     }
 
     @Override

@@ -49,7 +49,7 @@ final class EncoderProperties {
             NDArray batch;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 batch = encoder.encode(ps, batchIds, batchMask, global(batchMask, globalOnFirst), true);
-                gc.backward(batch.mul(batchMask.reshape(3, n, 1)).sum());
+                encoder.backward(gc, batch.mul(batchMask.reshape(3, n, 1)).sum());
             }
             assertEquals(0, batch.isNaN().sum().getLong(), what + ": NaN at length " + n);
             float[] all = batch.toFloatArray();

@@ -13,8 +13,14 @@ import ai.djl.ndarray.types.Shape;
  * @param additiveKeyMask (B, 1, 1, N): 0 at real keys, {@link AttentionMasks#MASKED_SCORE} at padded keys (a fully
  *     {@code -inf} softmax row would give NaN, see DJL-NOTES.md)
  * @param global the global tokens of the batch, or {@code null} when there are none
+ * @param rotary the rotary position tables that rotate every query and key ({@link RotaryEmbedding}), or
+ *     {@code null} when the model has no rotary position encoding
+ * @param replay {@code true} while a forward pass is recomputed for the backward pass of reversible layers: a
+ *     mechanism whose training passes advance a state (Performer's feature redraw) must not advance it again, so
+ *     that the recomputation sees exactly the function the first pass computed
  */
-public record AttentionContext(NDArray paddingMask, NDArray additiveKeyMask, GlobalTokens global) {
+public record AttentionContext(NDArray paddingMask, NDArray additiveKeyMask, GlobalTokens global,
+        RotaryEmbedding rotary, boolean replay) {
 
     /**
      * Positions that attend to every token and that every token attends to (Longformer's global attention).
@@ -33,6 +39,20 @@ public record AttentionContext(NDArray paddingMask, NDArray additiveKeyMask, Glo
 
     public AttentionContext(NDArray paddingMask, NDArray additiveKeyMask) {
         this(paddingMask, additiveKeyMask, null);
+    }
+
+    public AttentionContext(NDArray paddingMask, NDArray additiveKeyMask, GlobalTokens global) {
+        this(paddingMask, additiveKeyMask, global, null, false);
+    }
+
+    /** This context with rotary position tables. */
+    public AttentionContext withRotary(RotaryEmbedding tables) {
+        return new AttentionContext(paddingMask, additiveKeyMask, global, tables, replay);
+    }
+
+    /** This context for recomputing a forward pass in a backward pass (see {@code replay}). */
+    public AttentionContext asReplay() {
+        return new AttentionContext(paddingMask, additiveKeyMask, global, rotary, true);
     }
 
     /** Builds the context from a (B, N) mask of 1 (token) / 0 (padding) of any numeric type, in float32. */

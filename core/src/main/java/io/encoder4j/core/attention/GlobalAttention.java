@@ -49,9 +49,9 @@ public final class GlobalAttention extends SelfAttention {
     @Override
     public NDArray attend(ParameterStore ps, NDArray hidden, AttentionContext ctx, boolean training) {
         // hidden: (B, N, E)
-        NDArray q = Heads.split(project(ps, query, hidden, training), numHeads);
-        NDArray k = Heads.split(project(ps, key, hidden, training), numHeads);
-        NDArray v = Heads.split(project(ps, value, hidden, training), numHeads);
+        NDArray q = positionedHeads(ps, query, hidden, ctx, training);
+        NDArray k = positionedHeads(ps, key, hidden, ctx, training);
+        NDArray v = heads(ps, value, hidden, training);
         AttentionContext.GlobalTokens global = ctx.global();
         if (global == null) {
             NDArray context = local.attendHeads(q, k, v, ctx, training);
@@ -78,9 +78,13 @@ public final class GlobalAttention extends SelfAttention {
         // Only the G global rows need a global query: project them alone.
         long e = hidden.getShape().get(2);
         NDArray globalHidden = Rows.take(hidden.reshape(b, 1, n, e), index).reshape(b, g, e);
-        NDArray qGlobal = Heads.split(project(ps, queryGlobal, globalHidden, training), numHeads);
-        NDArray kGlobal = Heads.split(project(ps, keyGlobal, hidden, training), numHeads);
-        NDArray vGlobal = Heads.split(project(ps, valueGlobal, hidden, training), numHeads);
+        NDArray qGlobal = heads(ps, queryGlobal, globalHidden, training);
+        if (ctx.rotary() != null) {
+            // The G global queries sit at the positions of their tokens.
+            qGlobal = ctx.rotary().rotateAt(qGlobal, index);
+        }
+        NDArray kGlobal = positionedHeads(ps, keyGlobal, hidden, ctx, training);
+        NDArray vGlobal = heads(ps, valueGlobal, hidden, training);
         NDArray globalScores = Scalars.mul(qGlobal, scale).matMul(kGlobal.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask());
         NDArray globalRows = dropProbabilities(globalScores.softmax(-1), training).matMul(vGlobal);
         // Scatter the G rows back to their positions: (B, 1, N, G) one-hot x (B, H, G, D).

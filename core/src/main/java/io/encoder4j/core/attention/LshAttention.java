@@ -86,7 +86,9 @@ public final class LshAttention extends SelfAttention {
                 values[i] = random.nextGaussian();
             }
             try (NDArray array = manager.create(values, shape)) {
-                return array.toType(dataType, true);
+                // A cast to the same type (float64) would alias the Java buffer that closes with `array`; a clone
+                // lives in libtorch's memory (see Scalars).
+                return dataType == DataType.FLOAT64 ? array.duplicate() : array.toType(dataType, false);
             }
         }
     }
@@ -99,8 +101,8 @@ public final class LshAttention extends SelfAttention {
     @Override
     public NDArray attend(ParameterStore ps, NDArray hidden, AttentionContext ctx, boolean training) {
         // (B, N, E) -> (B, H, N, D); no key projection: keys are the normalised queries.
-        NDArray q = Heads.split(project(ps, query, hidden, training), numHeads);
-        NDArray v = Heads.split(project(ps, value, hidden, training), numHeads);
+        NDArray q = positionedHeads(ps, query, hidden, ctx, training);
+        NDArray v = heads(ps, value, hidden, training);
         NDArray r = rotations == null ? null : ps.getValue(rotations, q.getDevice(), training);
         NDArray context = attendShared(q, v, r, ctx.paddingMask(), training);
         return project(ps, output, Heads.merge(context), training);

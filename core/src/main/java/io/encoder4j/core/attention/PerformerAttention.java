@@ -87,7 +87,8 @@ public final class PerformerAttention extends SelfAttention {
     @Override
     protected NDArray attendHeads(NDArray q, NDArray k, NDArray v, AttentionContext ctx, boolean training) {
         // q, k, v: (B, H, N, D); W: (m, D)
-        if (training) {
+        // A reversible layer's recomputation (ctx.replay) is the same pass again: it must see the same features.
+        if (training && !ctx.replay()) {
             if (redrawInterval > 0 && trainingPasses > 0 && trainingPasses % redrawInterval == 0) {
                 redraw();
             }

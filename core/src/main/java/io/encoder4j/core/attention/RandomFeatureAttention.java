@@ -137,9 +137,9 @@ public final class RandomFeatureAttention extends SelfAttention {
             return super.attend(ps, hidden, ctx, training);
         }
         // hidden: (B, N, E)
-        NDArray q = Heads.split(project(ps, query, hidden, training), numHeads);
-        NDArray k = Heads.split(project(ps, key, hidden, training), numHeads);
-        NDArray v = Heads.split(project(ps, value, hidden, training), numHeads);
+        NDArray q = positionedHeads(ps, query, hidden, ctx, training);
+        NDArray k = positionedHeads(ps, key, hidden, ctx, training);
+        NDArray v = heads(ps, value, hidden, training);
         NDArray wg = ps.getValue(gateWeight, hidden.getDevice(), training);
         NDArray bg = ps.getValue(gateBias, hidden.getDevice(), training);
         // (B, N, E) -> (B, N, H) -> (B, H, N, 1): one gate logit per head and position.

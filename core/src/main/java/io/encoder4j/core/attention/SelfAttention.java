@@ -74,11 +74,38 @@ public abstract class SelfAttention extends AbstractBlock {
      * @return (B, N, E) after the output projection
      */
     public NDArray attend(ParameterStore ps, NDArray hidden, AttentionContext ctx, boolean training) {
-        NDArray q = Heads.split(project(ps, query, hidden, training), numHeads);
-        NDArray k = Heads.split(project(ps, key, hidden, training), numHeads);
-        NDArray v = Heads.split(project(ps, value, hidden, training), numHeads);
+        NDArray q = positionedHeads(ps, query, hidden, ctx, training);
+        NDArray k = positionedHeads(ps, key, hidden, ctx, training);
+        NDArray v = heads(ps, value, hidden, training);
         NDArray context = attendHeads(q, k, v, ctx, training);
         return project(ps, output, Heads.merge(context), training);
+    }
+
+    /**
+     * Projected and split heads of a vector that takes no position (values).
+     *
+     * @param hidden (B, N, E)
+     * @return (B, H, N, D)
+     */
+    protected final NDArray heads(ParameterStore ps, Linear projection, NDArray hidden, boolean training) {
+        return Heads.split(project(ps, projection, hidden, training), numHeads);
+    }
+
+    /**
+     * Projected and split query or key heads, rotated by the context's rotary position tables when the model uses
+     * RoPE. This is the one place where position enters attention: every mechanism (and every override of
+     * {@link #attend}) takes its queries and keys from here, so rotary positions apply to all of them. Rotation is
+     * valid wherever q and k are used as vectors: exact patterns and LSH (which then hash and normalise the rotated
+     * vectors) see exactly the RoFormer scores q R_(n-m) k; kernel and low-rank approximations (linear, Performer,
+     * RFA, Linformer, Nyström) approximate softmax attention over those same rotated scores.
+     *
+     * @param hidden (B, N, E)
+     * @return (B, H, N, D)
+     */
+    protected final NDArray positionedHeads(ParameterStore ps, Linear projection, NDArray hidden,
+            AttentionContext ctx, boolean training) {
+        NDArray heads = heads(ps, projection, hidden, training);
+        return ctx.rotary() == null ? heads : ctx.rotary().rotate(heads);
     }
 
     /**

@@ -35,6 +35,10 @@ import java.util.stream.Collectors;
  *
  * <p>Keys are snake_case in YAML and camelCase in the records. Missing keys bind to {@code null}, which the records'
  * compact constructors replace with defaults.
+ *
+ * <p>A file may start with {@code include: [a.yaml, b.yaml]} (or one path): those files, resolved against the
+ * including file's directory, are deep-merged first and the including file wins (see {@link #composedTree}). An error
+ * names the file and line where the winning value of the offending key is written, included files too.
  */
 public final class ConfigLoader {
 
@@ -50,14 +54,74 @@ public final class ConfigLoader {
     private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
 
+    /** The top-level key that names files to merge under this one. */
+    public static final String INCLUDE = "include";
+
     private ConfigLoader() {}
 
     public static ObjectMapper mapper() {
         return MAPPER;
     }
 
-    /** Reads {@code file}, applies {@code overrides} ("a.b=value"), and binds the result to {@code type}. */
+    /** Reads {@code file} (and the files it includes), applies {@code overrides} ("a.b=value"), and binds the result. */
     public static <T> T load(Path file, Class<T> type, List<String> overrides) {
+        Composed composed = compose(file, new ArrayDeque<>());
+        ObjectNode root = composed.tree();
+        Map<String, String> overridden = new HashMap<>();
+        for (String override : overrides) {
+            String key = applyOverride(root, override);
+            overridden.put(key, override);
+        }
+        try {
+            return MAPPER.treeToValue(root, type);
+        } catch (JsonMappingException e) {
+            String key = withoutImplicitIndices(root, offendingKey(e));
+            String where = overridden.containsKey(key)
+                    ? file + ": override '" + overridden.get(key) + "'"
+                    : composed.locate(file, key);
+            throw new ConfigException(where + ": " + describe(e, key).replace(offendingKey(e), key), e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * The YAML tree of {@code file} with its {@code include:} files merged in, before overrides and binding. An
+     * included file is resolved against the directory of the file that includes it; includes are merged in order
+     * (a later one wins over an earlier one) and the including file wins over all of them. Mappings merge key by
+     * key, recursively; lists and scalars are replaced as a whole.
+     */
+    public static ObjectNode composedTree(Path file) {
+        return compose(file, new ArrayDeque<>()).tree();
+    }
+
+    /** One file of a composed config: where it is, its text, and the file that included it (null for the job). */
+    private record Source(Path file, String text, Path includedBy) {}
+
+    /**
+     * A merged tree and its sources in order of precedence (the one whose value wins first), so that an error can
+     * name the file and line where the winning value of a key is written.
+     */
+    private record Composed(ObjectNode tree, List<Source> sources) {
+
+        String locate(Path job, String key) {
+            for (boolean exact : new boolean[] {true, false}) {
+                for (Source s : sources) {
+                    java.util.Optional<Integer> line = exact ? exactLineOf(s.text(), key) : lineOf(s.text(), key);
+                    if (line.isPresent()) {
+                        return where(s) + ": line " + line.get();
+                    }
+                }
+            }
+            return job.toString();
+        }
+
+        private static String where(Source s) {
+            return s.includedBy() == null ? s.file().toString() : s.file() + " (included by " + s.includedBy() + ")";
+        }
+    }
+
+    private static Composed compose(Path file, Deque<Path> including) {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(file + ": config file not found");
         }
@@ -67,36 +131,87 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read config file: " + e.getMessage(), e);
         }
-        JsonNode root;
+        JsonNode parsed;
         try {
-            root = MAPPER.readTree(text);
+            parsed = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new ConfigException(file + ": line " + e.getLocation().getLineNr() + ": invalid YAML: "
                     + e.getOriginalMessage().lines().findFirst().orElse(""), e);
         }
-        if (root == null || root instanceof MissingNode || root.isNull()) {
-            root = JsonNodeFactory.instance.objectNode();
+        if (parsed == null || parsed instanceof MissingNode || parsed.isNull()) {
+            parsed = JsonNodeFactory.instance.objectNode();
         }
-        if (!root.isObject()) {
+        if (!parsed.isObject()) {
             throw new ConfigException(file + ": the top level must be a mapping of keys to values");
         }
-        Map<String, String> overridden = new HashMap<>();
-        for (String override : overrides) {
-            String key = applyOverride((ObjectNode) root, override);
-            overridden.put(key, override);
+        ObjectNode root = (ObjectNode) parsed;
+        JsonNode include = root.remove(INCLUDE);
+        Path includedBy = including.isEmpty() ? null : relativeToWorkingDirectory(including.peekLast());
+        List<Source> sources = new java.util.ArrayList<>();
+        sources.add(new Source(file, text, includedBy));
+        if (include == null || include.isNull()) {
+            return new Composed(root, sources);
         }
-        try {
-            return MAPPER.treeToValue(root, type);
-        } catch (JsonMappingException e) {
-            String key = withoutImplicitIndices(root, offendingKey(e));
-            String where = overridden.containsKey(key)
-                    ? "override '" + overridden.get(key) + "'"
-                    : lineOf(text, key).map(l -> "line " + l).orElse("");
-            throw new ConfigException(file + ": " + (where.isEmpty() ? "" : where + ": ")
-                    + describe(e, key).replace(offendingKey(e), key), e);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(file + ": " + e.getOriginalMessage(), e);
+        String includeLine = file + ": line " + lineOf(text, INCLUDE).orElse(1);
+        List<JsonNode> entries = new java.util.ArrayList<>();
+        if (include.isArray()) {
+            include.forEach(entries::add);
+        } else {
+            entries.add(include);
         }
+        Path identity = file.toAbsolutePath().normalize();
+        including.addLast(identity);
+        ObjectNode merged = JsonNodeFactory.instance.objectNode();
+        List<Source> fromIncludes = new java.util.ArrayList<>();
+        for (JsonNode entry : entries) {
+            if (!entry.isTextual() || entry.asText().isBlank()) {
+                throw new ConfigException(includeLine + ": include must be a file path or a list of file paths, got "
+                        + entry);
+            }
+            Path target = file.toAbsolutePath().getParent().resolve(entry.asText()).normalize();
+            Path shown = relativeToWorkingDirectory(target);
+            if (including.contains(target)) {
+                List<String> cycle = new java.util.ArrayList<>();
+                boolean inCycle = false;
+                for (Path p : including) {
+                    inCycle |= p.equals(target);
+                    if (inCycle) {
+                        cycle.add(relativeToWorkingDirectory(p).toString());
+                    }
+                }
+                cycle.add(shown.toString());
+                throw new ConfigException(includeLine + ": include cycle: " + String.join(" -> ", cycle));
+            }
+            if (!Files.isRegularFile(target)) {
+                throw new ConfigException(includeLine + ": included file '" + entry.asText() + "' not found (looked for "
+                        + shown + ", relative to the including file)");
+            }
+            Composed sub = compose(shown, including);
+            deepMerge(merged, sub.tree());
+            // Later includes win over earlier ones: their sources come first.
+            fromIncludes.addAll(0, sub.sources());
+        }
+        including.removeLast();
+        deepMerge(merged, root);
+        sources.addAll(fromIncludes);
+        return new Composed(merged, sources);
+    }
+
+    /** Copies {@code overlay} into {@code base}: mappings merge key by key, anything else replaces. */
+    static void deepMerge(ObjectNode base, ObjectNode overlay) {
+        for (Map.Entry<String, JsonNode> e : overlay.properties()) {
+            JsonNode existing = base.get(e.getKey());
+            if (existing instanceof ObjectNode target && e.getValue() instanceof ObjectNode source) {
+                deepMerge(target, source);
+            } else {
+                base.set(e.getKey(), e.getValue() == null ? null : e.getValue().deepCopy());
+            }
+        }
+    }
+
+    private static Path relativeToWorkingDirectory(Path absolute) {
+        Path cwd = Path.of("").toAbsolutePath();
+        return absolute.startsWith(cwd) ? cwd.relativize(absolute) : absolute;
     }
 
     /** The resolved config as YAML, in the same snake_case keys a user writes. */
@@ -244,6 +359,15 @@ public final class ConfigLoader {
 
     /** The line of the YAML text where the key at the dotted path is written (list indices ignored). */
     static java.util.Optional<Integer> lineOf(String yaml, String dottedKey) {
+        return lineOf(yaml, dottedKey, false);
+    }
+
+    /** As {@link #lineOf(String, String)}, but only where the key itself (not just its section) is written. */
+    static java.util.Optional<Integer> exactLineOf(String yaml, String dottedKey) {
+        return lineOf(yaml, dottedKey, true);
+    }
+
+    private static java.util.Optional<Integer> lineOf(String yaml, String dottedKey, boolean exactOnly) {
         String target = dottedKey.replaceAll("\\[\\d+]", "");
         if (target.isEmpty()) {
             return java.util.Optional.empty();
@@ -283,7 +407,7 @@ public final class ConfigLoader {
                     default -> pendingField = null;
                 }
             }
-            return java.util.Optional.ofNullable(best);
+            return exactOnly ? java.util.Optional.empty() : java.util.Optional.ofNullable(best);
         } catch (IOException e) {
             return java.util.Optional.empty();
         }

@@ -13,11 +13,30 @@ public final class MlmMasker {
     private final int maskId;
     private final int vocabSize;
     private final boolean[] special;
+    /** For whole-word masking: ids that continue the word of the token before them; null for token masking. */
+    private final boolean[] continuesWord;
 
     /**
      * @param specialIds ids never chosen for prediction and never drawn as random replacements
      */
     public MlmMasker(MaskingConfig config, int maskId, int vocabSize, int[] specialIds) {
+        this(config, maskId, vocabSize, specialIds, null);
+    }
+
+    /**
+     * Whole-word masking (Cui et al. 2019; Hugging Face's {@code DataCollatorForWholeWordMask}): words, not tokens,
+     * are chosen with {@code maskProbability}, and every token of a chosen word is predicted; each predicted token is
+     * then replaced by {@code <mask>}, a random token or itself as in token masking.
+     *
+     * @param continuesWord by id: whether a token continues the word of the token before it
+     *     ({@code TextTokenizer.continuesWord()}); null for token masking
+     */
+    public MlmMasker(MaskingConfig config, int maskId, int vocabSize, int[] specialIds, boolean[] continuesWord) {
+        if (continuesWord != null && continuesWord.length < vocabSize) {
+            throw new IllegalArgumentException("continuesWord has " + continuesWord.length + " entries for a "
+                    + "vocabulary of " + vocabSize);
+        }
+        this.continuesWord = continuesWord;
         this.config = config;
         this.maskId = maskId;
         this.vocabSize = vocabSize;
@@ -30,7 +49,11 @@ public final class MlmMasker {
         }
     }
 
-    /** Corrupts a copy of {@code ids}; at least one token is chosen whenever the batch has an eligible one. */
+    /**
+     * Corrupts a copy of {@code ids}; at least one token is chosen whenever the batch has an eligible one. The ids
+     * are treated as one stream: in a flattened (B*N) batch every row starts with a special token, so no word runs
+     * from one row into the next.
+     */
     public MaskedBatch mask(int[] ids, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         int[] out = ids.clone();
@@ -42,7 +65,14 @@ public final class MlmMasker {
                 continue;
             }
             eligible++;
-            if (rng.nextFloat() < config.maskProbability()) {
+            boolean chosen;
+            if (continuesWord != null && i > 0 && continuesWord[ids[i]] && !special[ids[i - 1]]) {
+                // The rest of a word follows its first token's choice (one draw per word).
+                chosen = m > 0 && positions[m - 1] == i - 1;
+            } else {
+                chosen = rng.nextFloat() < config.maskProbability();
+            }
+            if (chosen) {
                 if (m == positions.length) {
                     positions = Arrays.copyOf(positions, m * 2);
                 }

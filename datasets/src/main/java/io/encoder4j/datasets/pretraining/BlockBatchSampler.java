@@ -1,6 +1,7 @@
 package io.encoder4j.datasets.pretraining;
 
 import io.encoder4j.datasets.arrow.ArrowShardReader;
+import io.encoder4j.datasets.sampling.DataCursor;
 import java.util.SplittableRandom;
 
 /**
@@ -61,6 +62,34 @@ public final class BlockBatchSampler {
             }
         }
         return ids;
+    }
+
+    /**
+     * The cursor a run saves after consuming batches {@code 0..k-1}: since batch {@code k} is a pure function of
+     * {@code (seed, k)}, the index is the whole position.
+     *
+     * @param dataFingerprint names the data (e.g. the packed cache entry), checked on resume; may be null
+     */
+    public DataCursor cursorAt(long k, String dataFingerprint) {
+        return new DataCursor(dataFingerprint, seed, batchSize, k);
+    }
+
+    /**
+     * The next batch index of a run resumed from {@code cursor}.
+     *
+     * @throws IllegalArgumentException if the cursor was saved with another seed, batch size or data
+     */
+    public long resume(DataCursor cursor, String dataFingerprint) {
+        if (cursor.seed() != seed || cursor.batchSize() != batchSize) {
+            throw new IllegalArgumentException("the data cursor was saved with seed " + cursor.seed() + " and batch size "
+                    + cursor.batchSize() + ", this run uses seed " + seed + " and batch size " + batchSize);
+        }
+        if (cursor.dataFingerprint() != null && dataFingerprint != null
+                && !cursor.dataFingerprint().equals(dataFingerprint)) {
+            throw new IllegalArgumentException("the data cursor was saved over data " + cursor.dataFingerprint()
+                    + ", this run reads " + dataFingerprint);
+        }
+        return cursor.nextBatch();
     }
 
     private int[] rowsOfEpoch(long epoch) {

@@ -7,10 +7,7 @@ import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.io.FileTrees;
 import io.encoder4j.datasets.arrow.ArrowShardWriter;
 import io.encoder4j.datasets.corpus.TextCorpus;
-import io.encoder4j.datasets.tokenizer.BpeTrainingSettings;
-import io.encoder4j.datasets.tokenizer.ByteLevelBpeTrainer;
 import io.encoder4j.datasets.tokenizer.TextTokenizer;
-import io.encoder4j.datasets.tokenizer.TokenizerJsonWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +17,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +34,6 @@ public final class PackedCorpusBuilder {
 
     private static final Logger LOG = LoggerFactory.getLogger(PackedCorpusBuilder.class);
     private static final String FORMAT = "packed-v1";
-    private static final String TOKENIZER_FORMAT = "byte-level-bpe-v1";
     private static final String MANIFEST = "manifest.json";
     private static final int ENCODE_CHUNK = 2048;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,25 +45,13 @@ public final class PackedCorpusBuilder {
         TextCorpus corpus = TextCorpus.of(key + ".corpus", config.corpus());
         String corpusHash = corpus.contentHash();
         Path cache = Path.of(config.cacheDir());
-        List<String> documents = null;
-
-        Path tokenizerJson;
-        if (config.tokenizer().path() != null) {
-            tokenizerJson = Path.of(config.tokenizer().path());
-            if (!Files.isRegularFile(tokenizerJson)) {
-                throw new ConfigException(key + ".tokenizer.path: " + tokenizerJson + " does not exist");
-            }
-        } else {
-            String fp = fingerprint(corpusHash, TOKENIZER_FORMAT, config.tokenizer().vocabSize(),
-                    config.tokenizer().minFrequency());
-            tokenizerJson = cache.resolve("tokenizer-" + fp).resolve("tokenizer.json");
-            if (Files.isRegularFile(tokenizerJson)) {
-                LOG.info("Reusing tokenizer {}", tokenizerJson);
-            } else {
-                documents = corpus.documents(key + ".corpus");
-                trainTokenizer(documents, config.tokenizer(), tokenizerJson, key);
-            }
-        }
+        // The documents are read here only if a tokenizer has to be trained, and then reused for packing.
+        AtomicReference<List<String>> read = new AtomicReference<>();
+        Path tokenizerJson = TokenizerResolver.resolve(config.tokenizer(), corpusHash, () -> {
+            read.set(corpus.documents(key + ".corpus"));
+            return read.get();
+        }, cache, key);
+        List<String> documents = read.get();
 
         String fp = fingerprint(corpusHash, sha256(Files.readAllBytes(tokenizerJson)), FORMAT,
                 config.seqLength(), config.validationFraction());
@@ -100,21 +85,6 @@ public final class PackedCorpusBuilder {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key + ".tokenizer: " + e.getMessage(), e);
         }
-    }
-
-    private static void trainTokenizer(List<String> documents, TokenizerConfig config, Path out, String key)
-            throws IOException {
-        LOG.info("Training a byte-level BPE tokenizer (vocabulary {}) on {} documents",
-                config.vocabSize(), documents.size());
-        BpeTrainingSettings settings;
-        try {
-            settings = BpeTrainingSettings.roberta(config.vocabSize(), config.minFrequency());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key + ".tokenizer: " + e.getMessage(), e);
-        }
-        var bpe = ByteLevelBpeTrainer.train(documents, settings);
-        Files.createDirectories(out.getParent());
-        TokenizerJsonWriter.write(bpe, out);
     }
 
     private static void build(List<String> documents, Path tokenizerJson, DataConfig config, TextCorpus corpus,
@@ -193,7 +163,7 @@ public final class PackedCorpusBuilder {
      * Cross-entropy (nats) of the {@code target} token counts under add-one smoothed {@code reference}
      * frequencies; special tokens are left out of both, as masked-LM never predicts them.
      */
-    static double unigramCrossEntropy(long[] reference, long[] target, boolean[] special) {
+    public static double unigramCrossEntropy(long[] reference, long[] target, boolean[] special) {
         long total = 0;
         int ordinary = 0;
         for (int v = 0; v < reference.length; v++) {
@@ -221,7 +191,8 @@ public final class PackedCorpusBuilder {
                 m.get("validation_blocks").asLong(), m.get("unigram_baseline_nats").asDouble(), reused);
     }
 
-    static String fingerprint(Object... parts) {
+    /** The first 16 hex digits of SHA-256 over the parts, each followed by a NUL. */
+    public static String fingerprint(Object... parts) {
         StringBuilder sb = new StringBuilder();
         for (Object p : parts) {
             sb.append(p).append('\u0000');
@@ -229,7 +200,8 @@ public final class PackedCorpusBuilder {
         return sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
-    private static String sha256(byte[] bytes) {
+    /** SHA-256 of {@code bytes}, in hex. */
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

@@ -58,4 +58,19 @@ class ArrowShardTest {
         IOException e = assertThrows(IOException.class, () -> ArrowShardReader.open(dir.resolve("empty")));
         assertEquals(dir.resolve("empty") + ": no Arrow shards (shard-*.arrow)", e.getMessage());
     }
+
+    @Test
+    void mapsAFileWrittenByPyarrow() throws Exception {
+        // pyarrow 25 (make_fixture.py beside it): nullable list<int32>, two record batches, rows [i .. 2i].
+        Path dir = Path.of(ArrowShardTest.class.getResource("/pyarrow-shard").toURI());
+        try (ArrowShardReader reader = ArrowShardReader.open(dir)) {
+            assertEquals(10, reader.rowCount());
+            for (int i = 0; i < 10; i++) {
+                int[] row = new int[reader.rowLength(i)];
+                reader.copyRow(i, row, 0);
+                assertArrayEquals(java.util.stream.IntStream.rangeClosed(i, 2 * i)
+                        .toArray(), row);
+            }
+        }
+    }
 }

@@ -46,6 +46,7 @@ class TextCorpusTest {
         Files.write(dir.resolve("bad.txt"), new byte[] {(byte) 0xff, (byte) 0xfe, 'a'});
         ConfigException binary = assertThrows(ConfigException.class,
                 () -> TextCorpus.of("data.corpus", List.of(dir.resolve("bad.txt").toString())).documents("data.corpus"));
-        assertTrue(binary.getMessage().endsWith("is not valid UTF-8 text"), binary.getMessage());
+        assertTrue(binary.getMessage().startsWith(dir.resolve("bad.txt") + ": line 1: invalid UTF-8"),
+                binary.getMessage());
     }
 }

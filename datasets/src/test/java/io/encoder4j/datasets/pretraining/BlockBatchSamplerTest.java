@@ -3,9 +3,11 @@ package io.encoder4j.datasets.pretraining;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.encoder4j.datasets.arrow.ArrowShardReader;
 import io.encoder4j.datasets.arrow.ArrowShardWriter;
+import io.encoder4j.datasets.sampling.DataCursor;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -66,6 +68,22 @@ class BlockBatchSamplerTest {
             assertArrayEquals(a.batch(13), direct);
             BlockBatchSampler ordered = new BlockBatchSampler(reader, 8, 4, 11, false);
             assertEquals(8, ordered.batch(1)[0]);
+        }
+    }
+
+    @Test
+    void aResumedSamplerContinuesAtTheSavedBatch() throws Exception {
+        try (ArrowShardReader reader = rows()) {
+            BlockBatchSampler run = new BlockBatchSampler(reader, 8, 4, 3, true);
+            DataCursor cursor = DataCursor.fromJson(run.cursorAt(13, "packed-x").toJson());
+            BlockBatchSampler resumed = new BlockBatchSampler(reader, 8, 4, 3, true);
+            long k = resumed.resume(cursor, "packed-x");
+            assertEquals(13, k);
+            for (; k < 40; k++) {
+                assertArrayEquals(run.batch(k), resumed.batch(k));
+            }
+            assertThrows(IllegalArgumentException.class,
+                    () -> new BlockBatchSampler(reader, 8, 4, 4, true).resume(cursor, "packed-x"));
         }
     }
 }

@@ -482,7 +482,7 @@ public final class AttentionBenchmark {
     }
 
     /** The exception's first line, with its class for errors that are not self-explanatory. */
-    private static String reason(Throwable e) {
+    static String reason(Throwable e) {
         String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("").trim();
         String text = e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
         return text.length() > 300 ? text.substring(0, 297) + "..." : text;
@@ -507,14 +507,14 @@ public final class AttentionBenchmark {
                 + status.replace("|", "\\|") + " |";
     }
 
-    private static String formatMs(Double ms) {
+    static String formatMs(Double ms) {
         if (ms == null) {
             return "–";
         }
         return String.format(Locale.ROOT, ms >= 100 ? "%.0f" : ms >= 10 ? "%.1f" : ms >= 1 ? "%.2f" : "%.3f", ms);
     }
 
-    private static String formatMb(Double mb) {
+    static String formatMb(Double mb) {
         return mb == null ? "–" : String.format(Locale.ROOT, "%.1f", mb);
     }
 
@@ -552,7 +552,24 @@ public final class AttentionBenchmark {
         return b.toString();
     }
 
-    private static Map<String, Object> machine(NDManager manager) {
+    /** The date, machine and software lines of a report, as markdown list items. */
+    static void appendMachine(StringBuilder b, Map<String, Object> machine) {
+        b.append("- date: ").append(machine.get("date")).append('\n');
+        b.append("- machine: ").append(machine.get("cores")).append(" cores");
+        if (machine.get("cpu") != null) {
+            b.append(" (").append(machine.get("cpu")).append(')');
+        }
+        if (machine.get("memory_gib") != null) {
+            b.append(", ").append(machine.get("memory_gib")).append(" GiB memory");
+        }
+        b.append(", ").append(machine.get("os")).append('\n');
+        b.append("- software: Java ").append(machine.get("java")).append(", DJL ").append(machine.get("djl"))
+                .append(", ").append(machine.get("engine")).append(' ').append(machine.get("engine_version"))
+                .append(" on ").append(machine.get("device")).append(", torch threads ")
+                .append(machine.get("torch_threads")).append('\n');
+    }
+
+    static Map<String, Object> machine(NDManager manager) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("date", ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         m.put("cores", Runtime.getRuntime().availableProcessors());
@@ -646,19 +663,7 @@ public final class AttentionBenchmark {
             StringBuilder b = new StringBuilder();
             b.append("# Attention benchmark\n\n");
             b.append("```\n").append(commandLine(settings, plan)).append("\n```\n\n");
-            b.append("- date: ").append(machine.get("date")).append('\n');
-            b.append("- machine: ").append(machine.get("cores")).append(" cores");
-            if (machine.get("cpu") != null) {
-                b.append(" (").append(machine.get("cpu")).append(')');
-            }
-            if (machine.get("memory_gib") != null) {
-                b.append(", ").append(machine.get("memory_gib")).append(" GiB memory");
-            }
-            b.append(", ").append(machine.get("os")).append('\n');
-            b.append("- software: Java ").append(machine.get("java")).append(", DJL ").append(machine.get("djl"))
-                    .append(", ").append(machine.get("engine")).append(' ').append(machine.get("engine_version"))
-                    .append(" on ").append(machine.get("device")).append(", torch threads ")
-                    .append(machine.get("torch_threads")).append('\n');
+            appendMachine(b, machine);
             b.append("- block: one attention block with its query, key, value and output projections, ")
                     .append(shapeLabel(settings)).append(", float32, random N(0, 1) input, no padding, training ")
                     .append("mode with dropout 0, each length with a block built for that length as the model's ")

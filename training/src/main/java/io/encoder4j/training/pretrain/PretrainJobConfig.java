@@ -3,6 +3,7 @@ package io.encoder4j.training.pretrain;
 import io.encoder4j.datasets.masking.MaskingConfig;
 import io.encoder4j.datasets.pretraining.DataConfig;
 import io.encoder4j.models.EncoderConfig;
+import io.encoder4j.training.loop.TrainingConfig;
 import io.encoder4j.training.run.RunConfig;
 
 /** A masked-language-model pretraining job, as written in YAML: one record per section. */

@@ -73,6 +73,20 @@ class AttentionTrainingTest {
         List<String> args = new ArrayList<>(List.of("pretrain", job.toString(), "run.name=" + type,
                 "model.attention.type=" + type, "model.attention.dropout=0"));
         SETTINGS.get(type).forEach(s -> args.add("model.attention." + s));
+        assertTrains(type, args);
+    }
+
+    /**
+     * Reversible layers (whose gradients come from TransformerEncoder.backward) with rotary positions and a chunked
+     * feed-forward train through the pretraining loop.
+     */
+    @Test
+    void reversibleRotaryLayersTrain() throws Exception {
+        assertTrains("reversible", List.of("pretrain", job.toString(), "run.name=reversible", "model.pre_norm=true",
+                "model.reversible=true", "model.position_encoding=rope", "model.feed_forward_chunk_size=8"));
+    }
+
+    private static void assertTrains(String type, List<String> args) throws Exception {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err, true), args.toArray(String[]::new));
         assertEquals(0, code, err.toString());
