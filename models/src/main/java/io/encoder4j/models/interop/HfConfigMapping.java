@@ -35,10 +35,15 @@ public final class HfConfigMapping {
     /**
      * The family an encoder4j model exports as: RoBERTa for full attention, Longformer for an undilated sliding
      * window with or without global tokens, Nyströmformer for Nyström attention with 6 iterations and a convolution; encoder4j's
-     * own layout for everything else (other attention types, pre-LN, GeGLU, mixed attention per layer).
+     * own layout for everything else (other attention types, pre-LN, GeGLU, mixed attention per layer, rotary or axial
+     * positions, reversible layers).
      */
     public static HfFamily familyOf(EncoderConfig config) {
-        if (config.preNorm() || !config.feedForward().equals(FeedForward.GELU)) {
+        // The transformers families have RoBERTa's learned absolute table and plain residual layers: rotary or axial
+        // positions and reversible layers compute something else.
+        if (config.preNorm() || !config.feedForward().equals(FeedForward.GELU)
+                || !EncoderConfig.POSITION_LEARNED.equals(config.positionEncoding())
+                || Boolean.TRUE.equals(config.reversible())) {
             return HfFamily.ENCODER4J;
         }
         List<AttentionConfig> specs = config.attention();

@@ -149,6 +149,10 @@ public final class HfWeightNames {
             if (path.size() == 2 && path.get(1).equals("norm")) {
                 return "embeddings.LayerNorm." + tensor(param);
             }
+            if (path.size() == 2 && path.get(1).equals("axial_positions")) {
+                // Reformer's factorised table (encoder4j layout only): rows and columns.
+                return "embeddings.axial_positions." + param;
+            }
         }
         if (first.equals("final_norm") && path.size() == 1) {
             // Pre-LN stacks only, which no transformers class has: encoder4j's own layout.

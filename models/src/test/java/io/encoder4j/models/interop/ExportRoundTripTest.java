@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.encoder4j.core.attention.AttentionConfig;
 import io.encoder4j.core.attention.AttentionRegistry;
 import io.encoder4j.models.EncoderConfig;
+import io.encoder4j.models.EncoderPresets;
 import io.encoder4j.models.HeadConfig;
 import io.encoder4j.models.MaskedLmModel;
 import io.encoder4j.models.ModelDirectory;
@@ -98,6 +99,13 @@ class ExportRoundTripTest {
             out.add(Arguments.of(type, config(List.of(spec(type)), false, null), expected));
         }
         out.add(Arguments.of("pre-LN", config(null, true, null), HfFamily.ENCODER4J));
+        // Positions and residuals that no transformers family of these has.
+        out.add(Arguments.of("rope", EncoderPresets.with(config(null, false, null),
+                Map.of("position_encoding", "rope")), HfFamily.ENCODER4J));
+        out.add(Arguments.of("axial", EncoderPresets.with(config(null, false, null),
+                Map.of("position_encoding", "axial")), HfFamily.ENCODER4J));
+        out.add(Arguments.of("reversible", EncoderPresets.with(config(null, true, null),
+                Map.of("reversible", true)), HfFamily.ENCODER4J));
         out.add(Arguments.of("geglu", config(null, false, "geglu"), HfFamily.ENCODER4J));
         out.add(Arguments.of("per-layer list", config(List.of(spec("sliding_window"), spec("full")), false, null),
                 HfFamily.ENCODER4J));
