@@ -59,7 +59,9 @@ public final class HfConfigMapping {
             if (isLocalOnlyLongformer(a)) {
                 return HfFamily.LONGFORMER;
             }
-            if (a.type().equals("nystrom") && a.pinvIterations() == 6) {
+            // transformers' iterative_inv runs 6 iterations from one scale for the whole batch (its default
+            // inv_coeff_init_option: false; true would need its misspelt inv_init_coeff_option key).
+            if (a.type().equals("nystrom") && a.pinvIterations() == 6 && "batch".equals(a.pinvInit())) {
                 return HfFamily.NYSTROMFORMER;
             }
         }
@@ -310,7 +312,8 @@ public final class HfConfigMapping {
                     JsonNode kernel = c.get("conv_kernel_size");
                     int conv = kernel == null ? 65 : kernel.isNull() ? 0 : kernel.asInt();
                     attention.add(AttentionConfig.of("nystrom", "dropout", attentionDropout, "num_landmarks",
-                            r.integer("num_landmarks", 64), "pinv_iterations", 6, "conv_kernel", conv));
+                            r.integer("num_landmarks", 64), "pinv_iterations", 6, "pinv_init",
+                            c.path("inv_coeff_init_option").asBoolean(false) ? "matrix" : "batch", "conv_kernel", conv));
                 }
                 case BIG_BIRD -> {
                     String type = r.text("attention_type", "block_sparse");

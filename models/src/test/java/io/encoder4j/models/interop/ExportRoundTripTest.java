@@ -74,7 +74,7 @@ class ExportRoundTripTest {
             case "blockwise" -> AttentionConfig.of(type, "num_blocks", 2);
             case "bigbird" -> AttentionConfig.of(type, "block_size", 2, "num_random_blocks", 1);
             case "linformer" -> AttentionConfig.of(type, "projected_length", 4);
-            case "nystrom" -> AttentionConfig.of(type, "num_landmarks", 4, "conv_kernel", 3);
+            case "nystrom" -> AttentionConfig.of(type, "num_landmarks", 4, "conv_kernel", 3, "pinv_init", "batch");
             case "long_short" -> AttentionConfig.of(type, "window", 4, "rank", 2);
             case "performer", "rfa" -> AttentionConfig.of(type, "num_features", 8);
             case "lsh" -> AttentionConfig.of(type, "num_buckets", 2, "chunk_size", 4);
