@@ -6,8 +6,11 @@
 
 ids.json is a JSON array of arrays of token ids; shorter rows are padded on the right with the model's pad_token_id
 and masked, exactly as `bin/encoder4j logits` does. Options --attention-mask and --global-attention-mask take the
-same files as the logits command; --head hidden compares last_hidden_state instead of logits. Prints the largest
-absolute difference over real (unmasked) positions and exits with status 1 when it exceeds --tolerance (1e-4).
+same files as the logits command. The class is config.json's `architectures` (RobertaForSequenceClassification, ...);
+--head defaults to that class's outputs (mlm, cls, qa or token, as `logits` does); --head hidden compares
+last_hidden_state. Without --global-attention-mask, Longformer's classification and QA classes place their own global
+attention, and so does `logits`. Prints the largest absolute difference over real (unmasked) positions (every row for
+cls) and exits with status 1 when it exceeds --tolerance (1e-4).
 Needs: pip install torch transformers safetensors. Run by hand; never by the build.
 """
 import argparse
@@ -16,6 +19,10 @@ import sys
 
 import torch
 import transformers
+
+
+HEADS = {"ForMaskedLM": "mlm", "ForSequenceClassification": "cls", "ForQuestionAnswering": "qa",
+         "ForTokenClassification": "token"}
 
 
 def padded(rows, pad):
@@ -36,12 +43,18 @@ def main():
     p.add_argument("encoder4j_output")
     p.add_argument("--attention-mask")
     p.add_argument("--global-attention-mask")
-    p.add_argument("--head", default="mlm", choices=["mlm", "hidden"])
+    p.add_argument("--head", choices=["mlm", "cls", "qa", "token", "hidden"])
     p.add_argument("--tolerance", type=float, default=1e-4)
     args = p.parse_args()
 
     config = transformers.AutoConfig.from_pretrained(args.hf_dir)
-    model = transformers.AutoModelForMaskedLM.from_pretrained(args.hf_dir, attn_implementation="eager")
+    architecture = (config.architectures or ["ForMaskedLM"])[0]
+    own = next((h for suffix, h in HEADS.items() if architecture.endswith(suffix)), None)
+    if own is None:
+        print(f"{architecture}: not a class encoder4j has a head for")
+        return 1
+    head = args.head or own
+    model = getattr(transformers, architecture).from_pretrained(args.hf_dir, attn_implementation="eager")
     model.eval()
     rows = json.load(open(args.ids))
     ids, mask = padded(rows, config.pad_token_id)
@@ -53,22 +66,30 @@ def main():
         kwargs["global_attention_mask"] = torch.tensor(pad_to(json.load(open(args.global_attention_mask)), n))
     with torch.no_grad():
         out = model(**kwargs, output_hidden_states=True)
-    theirs = out.logits if args.head == "mlm" else out.hidden_states[-1]
-    key = "logits" if args.head == "mlm" else "last_hidden_state"
-    ours = torch.tensor(json.load(open(args.encoder4j_output))[key])
-    if ours.shape != theirs.shape:
-        print(f"shape mismatch: encoder4j {tuple(ours.shape)}, transformers {tuple(theirs.shape)}")
-        return 1
+    keys = {"mlm": ["logits"], "cls": ["logits"], "token": ["logits"], "qa": ["start_logits", "end_logits"],
+            "hidden": ["last_hidden_state"]}[head]
+    ours_all = json.load(open(args.encoder4j_output))
     real = torch.tensor(mask).bool()
-    diff = (ours - theirs).abs()[real].max().item()
-    print(f"{type(model).__name__}: max |{key} difference| over real positions = {diff:.3g} "
-          f"(largest |{key}| {theirs[real].abs().max().item():.3g})")
+    worst = 0.0
+    for key in keys:
+        theirs = out.hidden_states[-1] if key == "last_hidden_state" else getattr(out, key)
+        ours = torch.tensor(ours_all[key])
+        if ours.shape != theirs.shape:
+            print(f"{key}: shape mismatch: encoder4j {tuple(ours.shape)}, transformers {tuple(theirs.shape)}")
+            return 1
+        # (B, L) classification logits have no positions; every other output is compared at real positions.
+        diff = (ours - theirs).abs()
+        if head != "cls":
+            diff, theirs = diff[real], theirs[real]
+        worst = max(worst, diff.max().item())
+        print(f"{type(model).__name__}: max |{key} difference| over real positions = {diff.max().item():.3g} "
+              f"(largest |{key}| {theirs.abs().max().item():.3g})")
     try:
         tok = transformers.AutoTokenizer.from_pretrained(args.hf_dir)
         print(f"tokenizer {type(tok).__name__} loads; 'Hello world' -> {tok('Hello world')['input_ids']}")
     except Exception as e:  # the model comparison stands on its own
         print(f"tokenizer did not load: {e}")
-    return 0 if diff <= args.tolerance else 1
+    return 0 if worst <= args.tolerance else 1
 
 
 if __name__ == "__main__":

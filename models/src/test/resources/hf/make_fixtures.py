@@ -79,7 +79,7 @@ IDS = [
 ]
 
 
-def save_model(name, model, extra=None, ids=None, specials=SPECIALS):
+def save_model(name, model, extra=None, ids=None, specials=SPECIALS, automatic_global=None):
     out = os.path.join(HERE, name)
     os.makedirs(out, exist_ok=True)
     model.eval()
@@ -95,13 +95,20 @@ def save_model(name, model, extra=None, ids=None, specials=SPECIALS):
     expected = {
         "transformers_version": transformers.__version__,
         "torch_version": torch.__version__,
+        "architecture": type(model).__name__,
         "input_ids": rows,
         "attention_mask": mask.tolist(),
-        "logits": outputs.logits.tolist(),
-        "last_hidden_state": outputs.hidden_states[-1].tolist(),
     }
+    # Masked LM, sequence and token classification: logits; question answering: start_logits and end_logits.
+    for key in ("logits", "start_logits", "end_logits"):
+        if getattr(outputs, key, None) is not None:
+            expected[key] = getattr(outputs, key).tolist()
+    expected["last_hidden_state"] = outputs.hidden_states[-1].tolist()
     for key, value in kwargs.items():
         expected[key] = value.tolist()
+    if automatic_global is not None:
+        # The global-attention mask the class placed by itself (no global_attention_mask was passed).
+        expected["automatic_global_attention_mask"] = automatic_global(ids).long().tolist()
     with open(os.path.join(out, "expected.json"), "w") as fp:
         json.dump(expected, fp)
 
@@ -153,10 +160,15 @@ def nystromformer():
     model = transformers.NystromformerForMaskedLM(config)
     perturb(model, 3)
     save_model("nystromformer-tiny", model, ids=NYSTROM_IDS)
-    # transformers starts the pseudo-inverse iteration at A^T / (one maximum column sum over the whole batch and
-    # every head); encoder4j per matrix (1 / (max row sum x max column sum), the max row sum of a softmax being 1).
-    # Six iterations do not converge on these matrices, so the start shows in the logits. These outputs are
-    # transformers' with encoder4j's start, to show that this is the only difference (docs/interop.md).
+    with_per_matrix_pinv_start(model, "nystromformer-tiny", NYSTROM_IDS)
+
+
+def with_per_matrix_pinv_start(model, name, rows):
+    """transformers starts the pseudo-inverse iteration at A^T / (one maximum column sum over the whole batch and
+    every head); encoder4j per matrix (1 / (max row sum x max column sum), the max row sum of a softmax being 1).
+    Six iterations do not converge on these matrices, so the start shows in the logits. Adds to expected.json the
+    outputs of transformers run with encoder4j's start (*_pinv_init_per_matrix), to show that this is the only
+    difference (docs/interop.md)."""
     from transformers.models.nystromformer import modeling_nystromformer as mn
 
     def per_matrix_inv(self, mat, n_iter=6):
@@ -173,12 +185,12 @@ def nystromformer():
     original = mn.NystromformerSelfAttention.iterative_inv
     mn.NystromformerSelfAttention.iterative_inv = per_matrix_inv
     try:
-        ids = torch.tensor(NYSTROM_IDS)
+        ids = torch.tensor(rows)
         with torch.no_grad():
             outputs = model(input_ids=ids, attention_mask=torch.ones_like(ids), output_hidden_states=True)
     finally:
         mn.NystromformerSelfAttention.iterative_inv = original
-    path = os.path.join(HERE, "nystromformer-tiny", "expected.json")
+    path = os.path.join(HERE, name, "expected.json")
     expected = json.load(open(path))
     expected["logits_pinv_init_per_matrix"] = outputs.logits.tolist()
     expected["last_hidden_state_pinv_init_per_matrix"] = outputs.hidden_states[-1].tolist()
@@ -201,8 +213,99 @@ def big_bird():
     save_model("big_bird-tiny", model, ids=ids, specials=["<pad>", "<s>", "</s>", "<unk>", "<mask>"])
 
 
+def tiny(config_class, **kwargs):
+    """The tiny size of every fixture: vocabulary 100, hidden 32, 2 layers, 4 heads, intermediate 64."""
+    return config_class(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=64, max_position_embeddings=40, type_vocab_size=1, layer_norm_eps=1e-5,
+                        **kwargs)
+
+
+# Question-answering pairs as RoBERTa's tokenizer makes them, <s> question </s></s> context </s>, padded on the
+# right: exactly three separators per row, which LongformerForQuestionAnswering requires to place global attention.
+# 12 tokens: transformers pads Longformer inputs to a multiple of the LARGEST window (6) but then requires a
+# multiple of every layer's (4 and 6), so with these windows it runs only on lengths that are multiples of 12.
+QA_IDS = [
+    [0, 17, 56, 2, 2, 23, 99, 5, 61, 2, 1, 1],
+    [0, 8, 2, 2, 9, 4, 30, 2, 1, 1, 1, 1],
+    [0, 33, 12, 77, 2, 2, 40, 41, 90, 15, 63, 2],
+]
+
+
+def roberta_heads():
+    """RobertaForSequenceClassification (3 named labels), RobertaForQuestionAnswering and
+    RobertaForTokenClassification (named labels)."""
+    torch.manual_seed(0)
+    common = dict(pad_token_id=1, bos_token_id=0, eos_token_id=2, attn_implementation="eager")
+    config = tiny(transformers.RobertaConfig, id2label={0: "negative", 1: "neutral", 2: "positive"},
+                  problem_type="single_label_classification", **common)
+    model = transformers.RobertaForSequenceClassification(config)
+    perturb(model, 5)
+    save_model("roberta-cls-tiny", model)
+
+    torch.manual_seed(0)
+    model = transformers.RobertaForQuestionAnswering(tiny(transformers.RobertaConfig, **common))
+    perturb(model, 6)
+    save_model("roberta-qa-tiny", model, ids=QA_IDS)
+
+    torch.manual_seed(0)
+    config = tiny(transformers.RobertaConfig, id2label={0: "O", 1: "B-ENT", 2: "I-ENT", 3: "B-NUM"}, **common)
+    model = transformers.RobertaForTokenClassification(config)
+    perturb(model, 7)
+    save_model("roberta-token-tiny", model)
+
+
+def longformer_heads():
+    """LongformerForQuestionAnswering and LongformerForSequenceClassification, each run WITHOUT a
+    global_attention_mask, so that the class places global attention itself: on the question (every token before
+    the first separator) for QA, on <s> for classification. The masks it placed are stored too."""
+    from transformers.models.longformer import modeling_longformer as ml
+
+    common = dict(attention_window=[4, 6], pad_token_id=1, bos_token_id=0, eos_token_id=2, sep_token_id=2)
+    torch.manual_seed(0)
+    model = transformers.LongformerForQuestionAnswering(tiny(transformers.LongformerConfig, **common))
+    perturb(model, 8)
+    save_model("longformer-qa-tiny", model, ids=QA_IDS,
+               automatic_global=lambda ids: ml._compute_global_attention_mask(ids, 2, before_sep_token=True))
+
+    torch.manual_seed(0)
+    model = transformers.LongformerForSequenceClassification(tiny(transformers.LongformerConfig, **common))
+    perturb(model, 9)
+
+    def first_token(ids):
+        glob = torch.zeros_like(ids)
+        glob[:, 0] = 1
+        return glob
+    save_model("longformer-cls-tiny", model, automatic_global=first_token)
+
+
+def big_bird_heads():
+    """BigBirdForSequenceClassification (original_full) as a regression: its head applies hidden_act (GELU) where
+    RoBERTa's applies tanh. Padding id 0 and <s> 1, as in big_bird()."""
+    torch.manual_seed(0)
+    config = tiny(transformers.BigBirdConfig, attention_type="original_full", hidden_act="gelu", num_labels=1,
+                  problem_type="regression", pad_token_id=0, bos_token_id=1, eos_token_id=2, sep_token_id=2)
+    model = transformers.BigBirdForSequenceClassification(config)
+    perturb(model, 10)
+    ids = [[{0: 1, 1: 0}.get(x, x) for x in row] for row in IDS]
+    save_model("big_bird-cls-tiny", model, ids=ids, specials=["<pad>", "<s>", "</s>", "<unk>", "<mask>"])
+
+
+def nystromformer_heads():
+    """NystromformerForSequenceClassification, multi-label over 4 labels; its head applies hidden_act (GELU)."""
+    torch.manual_seed(0)
+    config = tiny(transformers.NystromformerConfig, segment_means_seq_len=16, num_landmarks=4, conv_kernel_size=3,
+                  hidden_act="gelu", pad_token_id=1, num_labels=4, problem_type="multi_label_classification")
+    model = transformers.NystromformerForSequenceClassification(config)
+    perturb(model, 11)
+    save_model("nystromformer-cls-tiny", model, ids=NYSTROM_IDS)
+    with_per_matrix_pinv_start(model, "nystromformer-cls-tiny", NYSTROM_IDS)
+
+
+FIXTURES = {"spec": spec_fixture, "roberta": roberta, "longformer": longformer, "nystromformer": nystromformer,
+            "big_bird": big_bird, "roberta_heads": roberta_heads, "longformer_heads": longformer_heads,
+            "big_bird_heads": big_bird_heads, "nystromformer_heads": nystromformer_heads}
+
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["spec", "roberta", "longformer", "nystromformer", "big_bird"]
-    for w in which:
-        {"spec": spec_fixture, "roberta": roberta, "longformer": longformer, "nystromformer": nystromformer,
-         "big_bird": big_bird}[w]()
+    for w in sys.argv[1:] or list(FIXTURES):
+        FIXTURES[w]()

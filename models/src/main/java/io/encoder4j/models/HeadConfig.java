@@ -20,6 +20,7 @@ import java.util.Set;
  *   problem_type: single_label_classification   # or multi_label_classification, regression
  *   labels: [negative, positive]       # optional label names; num_labels is then their count
  *   classifier_dropout: 0.1            # optional; unset = the encoder's dropout, as transformers does
+ *   classifier_activation: tanh        # tanh (RoBERTa, Longformer) or gelu (BigBird, Nystromformer)
  * </pre>
  *
  * Only the keys of the chosen type may be set; the others stay {@code null} and are not written to
@@ -38,11 +39,15 @@ import java.util.Set;
  *     uses the encoder's {@code dropout}. Sequence and token classification only
  * @param sepTokenId question answering only: the separator id that ends the question ({@code </s>}, 2 in RoBERTa's
  *     vocabulary); the question tokens before it get global attention in models with {@code global} attention
+ * @param classifierActivation sequence classification only: the activation between {@code dense} and
+ *     {@code out_proj}. {@code tanh} (the default) is RoBERTa's and Longformer's classification head; {@code gelu}
+ *     (exact erf GELU) is BigBird's and Nystromformer's, which apply the encoder's {@code hidden_act} there, so that
+ *     their checkpoints import exactly (docs/interop.md)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record HeadConfig(
         String type, Integer numLabels, String problemType, List<String> labels, Float classifierDropout,
-        Integer sepTokenId) {
+        Integer sepTokenId, String classifierActivation) {
 
     public static final String MASKED_LM = "masked_lm";
     public static final String SEQUENCE_CLASSIFICATION = "sequence_classification";
@@ -56,12 +61,18 @@ public record HeadConfig(
     public static final String REGRESSION = "regression";
     public static final List<String> PROBLEM_TYPES = List.of(SINGLE_LABEL, MULTI_LABEL, REGRESSION);
 
+    public static final String TANH = "tanh";
+    public static final String GELU = "gelu";
+    /** The activations of the sequence-classification head, between {@code dense} and {@code out_proj}. */
+    public static final List<String> CLASSIFIER_ACTIVATIONS = List.of(TANH, GELU);
+
     /** RoBERTa's {@code </s>}. */
     public static final int DEFAULT_SEP_TOKEN_ID = 2;
 
     private static final Map<String, Set<String>> KEYS = Map.of(
             MASKED_LM, Set.of(),
-            SEQUENCE_CLASSIFICATION, Set.of("num_labels", "problem_type", "labels", "classifier_dropout"),
+            SEQUENCE_CLASSIFICATION, Set.of("num_labels", "problem_type", "labels", "classifier_dropout",
+                    "classifier_activation"),
             QUESTION_ANSWERING, Set.of("num_labels", "sep_token_id"),
             TOKEN_CLASSIFICATION, Set.of("num_labels", "labels", "classifier_dropout"));
 
@@ -79,6 +90,7 @@ public record HeadConfig(
         given.put("labels", labels);
         given.put("classifier_dropout", classifierDropout);
         given.put("sep_token_id", sepTokenId);
+        given.put("classifier_activation", classifierActivation);
         Set<String> keys = KEYS.get(type);
         for (Map.Entry<String, Object> e : given.entrySet()) {
             if (e.getValue() != null && !keys.contains(e.getKey())) {
@@ -127,6 +139,12 @@ public record HeadConfig(
             if (problemType.equals(REGRESSION) && labels != null) {
                 throw new IllegalArgumentException("labels (names of classes) do not apply to problem_type regression");
             }
+            if (classifierActivation != null && !CLASSIFIER_ACTIVATIONS.contains(classifierActivation)) {
+                throw new IllegalArgumentException("classifier_activation: unknown '" + classifierActivation + "'"
+                        + Suggestions.didYouMean(classifierActivation, CLASSIFIER_ACTIVATIONS) + " (known: "
+                        + String.join(", ", CLASSIFIER_ACTIVATIONS) + ")");
+            }
+            classifierActivation = classifierActivation == null ? TANH : classifierActivation;
         }
         if (type.equals(TOKEN_CLASSIFICATION)) {
             if (numLabels == null) {
@@ -140,6 +158,12 @@ public record HeadConfig(
         if (classifierDropout != null) {
             Checks.probability("classifier_dropout", classifierDropout);
         }
+    }
+
+    /** The config without a classifier activation (tanh where it applies), as before that key existed. */
+    public HeadConfig(String type, Integer numLabels, String problemType, List<String> labels,
+            Float classifierDropout, Integer sepTokenId) {
+        this(type, numLabels, problemType, labels, classifierDropout, sepTokenId, null);
     }
 
     /** The masked-LM head of pretraining. */

@@ -24,7 +24,7 @@ public final class SequenceClassificationModel extends TaskModel {
     public SequenceClassificationModel(EncoderConfig config, HeadConfig head) {
         super(VERSION, config, requireType(head, HeadConfig.SEQUENCE_CLASSIFICATION));
         this.classifier = addChildBlock("classifier", new SequenceClassificationHead(config.hiddenSize(),
-                head.numLabels(), head.classifierDropoutOr(config.dropout())));
+                head.numLabels(), head.classifierDropoutOr(config.dropout()), head.classifierActivation()));
     }
 
     /** Builds and initialises a model on {@code manager}'s device. */

@@ -50,6 +50,20 @@ class HeadConfigTest {
     }
 
     @Test
+    void classifierActivationIsTanhUnlessGeluIsAsked() throws Exception {
+        assertEquals(HeadConfig.TANH, load("head: {type: sequence_classification}\n").classifierActivation());
+        assertEquals(HeadConfig.GELU, load("head: {type: sequence_classification, classifier_activation: gelu}\n")
+                .classifierActivation());
+        assertEquals(HeadConfig.sequenceClassification(2, null),
+                new HeadConfig(HeadConfig.SEQUENCE_CLASSIFICATION, 2, null, null, null, null, "tanh"));
+        assertTrue(error("head:\n  type: sequence_classification\n  classifier_activation: gleu\n").endsWith(
+                "line 3: head.classifier_activation: unknown 'gleu' (did you mean 'gelu'?) (known: tanh, gelu)"),
+                error("head:\n  type: sequence_classification\n  classifier_activation: gleu\n"));
+        assertTrue(error("head:\n  type: token_classification\n  classifier_activation: gelu\n").contains(
+                "classifier_activation does not apply to head type 'token_classification'"));
+    }
+
+    @Test
     void errorsNameTheKey() {
         assertTrue(error("head:\n  type: sequence_clasification\n").endsWith("line 2: head.type: unknown head "
                 + "type 'sequence_clasification' (did you mean 'sequence_classification'?) (known: masked_lm, "

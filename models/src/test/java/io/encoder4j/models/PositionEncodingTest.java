@@ -12,7 +12,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.Pair;
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
@@ -20,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -158,11 +158,11 @@ class PositionEncodingTest {
             ParameterStore ps = new ParameterStore(manager, false);
             for (String encoding : List.of("learned", "rope", "axial")) {
                 Engine.getInstance().setRandomSeed(9);
-                // Weights N(0, 0.3) instead of 0.02: with RoBERTa's scale the attention scores, the only place
-                // rotary positions act, are nearly 0 and every softmax row nearly uniform.
-                MaskedLmModel model = new MaskedLmModel(tiny(encoding));
-                model.setInitializer(new NormalInitializer(0.3f), Parameter.Type.WEIGHT);
-                model.initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8), new Shape(1));
+                // Weights N(0, 0.3) instead of 0.02 (initializer_range, which TaskModel.initialize applies): with
+                // RoBERTa's scale the attention scores, the only place rotary positions act, are nearly 0 and every
+                // softmax row nearly uniform.
+                MaskedLmModel model = MaskedLmModel.create(
+                        EncoderPresets.with(tiny(encoding), Map.of("initializer_range", 0.3)), manager);
                 if (encoding.equals("rope")) {
                     assertTrue(parameterNames(model).stream().noneMatch(n -> n.contains("position")),
                             parameterNames(model).toString());

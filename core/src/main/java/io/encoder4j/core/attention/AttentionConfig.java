@@ -30,6 +30,10 @@ import java.util.TreeSet;
  * @param sharing Linformer projection sharing: {@code per_head}, {@code heads}, {@code key_value} or {@code layers}
  * @param numLandmarks Nyströmformer landmarks
  * @param pinvIterations Nyströmformer Newton–Schulz iterations for the pseudo-inverse
+ * @param pinvInit Nyströmformer start of that iteration: {@code matrix} scales each (batch, head) matrix by its own
+ *     norms (the paper's Z0); {@code batch} divides by the largest column sum over the whole batch and every head,
+ *     as transformers' default ({@code inv_coeff_init_option: false}) does, which makes a sequence's output depend
+ *     on the rest of its batch
  * @param convKernel Nyströmformer depthwise convolution on the values (0 disables it)
  * @param rank Long-Short Transformer rank r of the dynamic projection
  * @param numFeatures Performer / RFA random features
@@ -57,6 +61,7 @@ public record AttentionConfig(
         String sharing,
         Integer numLandmarks,
         Integer pinvIterations,
+        String pinvInit,
         Integer convKernel,
         Integer rank,
         Integer numFeatures,
@@ -72,6 +77,7 @@ public record AttentionConfig(
 
     public static final List<String> LINFORMER_SHARING = List.of("per_head", "heads", "key_value", "layers");
     public static final List<String> PERFORMER_KERNELS = List.of("softmax", "relu");
+    public static final List<String> PINV_INITS = List.of("matrix", "batch");
 
     public AttentionConfig {
         type = type == null ? DEFAULT_TYPE : type;
@@ -95,6 +101,7 @@ public record AttentionConfig(
         given.put("sharing", sharing);
         given.put("num_landmarks", numLandmarks);
         given.put("pinv_iterations", pinvIterations);
+        given.put("pinv_init", pinvInit);
         given.put("conv_kernel", convKernel);
         given.put("rank", rank);
         given.put("num_features", numFeatures);
@@ -154,6 +161,8 @@ public record AttentionConfig(
         if (keys.contains("num_landmarks")) {
             numLandmarks = Checks.positive("num_landmarks", numLandmarks == null ? 64 : numLandmarks);
             pinvIterations = Checks.positive("pinv_iterations", pinvIterations == null ? 6 : pinvIterations);
+            pinvInit = pinvInit == null ? "matrix" : pinvInit;
+            oneOf("pinv_init", pinvInit, PINV_INITS);
             convKernel = Checks.nonNegative("conv_kernel", convKernel == null ? 33 : convKernel);
             if (convKernel > 0 && convKernel % 2 == 0) {
                 throw new IllegalArgumentException("conv_kernel must be odd (centred on each token), got " + convKernel);

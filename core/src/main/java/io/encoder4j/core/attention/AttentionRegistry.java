@@ -32,7 +32,7 @@ public final class AttentionRegistry {
         register(LshAttention.NAME, Set.of("num_hashes", "num_buckets", "chunk_size", "seed"), LshAttention::new);
         register(LongShortAttention.NAME, Set.of("window", "layer_windows", "rank"), LongShortAttention::new);
         register(LinformerAttention.NAME, Set.of("projected_length", "sharing"), LinformerAttention::new);
-        register(NystromAttention.NAME, Set.of("num_landmarks", "pinv_iterations", "conv_kernel"),
+        register(NystromAttention.NAME, Set.of("num_landmarks", "pinv_iterations", "pinv_init", "conv_kernel"),
                 NystromAttention::new);
         register(LinearAttention.NAME, Set.of(), LinearAttention::new);
         register(PerformerAttention.NAME, Set.of("num_features", "kernel", "redraw_interval", "seed"),

@@ -36,7 +36,7 @@ public final class GlobalAttention extends SelfAttention {
         AttentionConfig c = build.config();
         AttentionConfig localConfig = new AttentionConfig(c.local(), c.dropout(), c.window(), c.layerWindows(),
                 c.dilation(), null, c.numBlocks(), c.blockSize(), c.numRandomBlocks(), c.numGlobalBlocks(),
-                null, null, null, null, null, null, null, null, null, null, null, null, null, c.seed());
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, c.seed());
         // AttentionConfig admits only exact patterns as `local`.
         this.local = (ExactPatternAttention) AttentionRegistry.create(new AttentionBuild(localConfig,
                 build.hiddenSize(), build.numHeads(), build.maxLength(), build.layerIndex(), null));

@@ -31,6 +31,8 @@ public final class NystromAttention extends SelfAttention {
 
     private final int numLandmarks;
     private final int iterations;
+    /** The start of the pseudo-inverse iteration: per matrix, or transformers' one scale for the whole batch. */
+    private final boolean batchStart;
     private final int convKernel;
     private final float scale;
     /** (H, 1, conv_kernel, 1) depthwise filters, or {@code null} when the convolution is off. */
@@ -40,6 +42,7 @@ public final class NystromAttention extends SelfAttention {
         super(build);
         this.numLandmarks = build.config().numLandmarks();
         this.iterations = build.config().pinvIterations();
+        this.batchStart = "batch".equals(build.config().pinvInit());
         this.convKernel = build.config().convKernel();
         this.scale = (float) (1.0 / Math.sqrt(headSize));
         // The authors' and Hugging Face's init of the convolution: N(0, 0.02).
@@ -83,7 +86,7 @@ public final class NystromAttention extends SelfAttention {
         // Kernel 3, softmax(Q~ K^T) over the real keys: (B, H, m, N).
         NDArray kernel3 = queryLandmarks.matMul(k.transpose(0, 1, 3, 2)).add(ctx.additiveKeyMask()).softmax(-1);
         // Eq. 14, right to left so that nothing larger than N x m is formed: (m, N)(N, D), (m, m)(m, D), (N, m)(m, D).
-        NDArray landmarkValues = pseudoInverse(kernel2, iterations).matMul(kernel3.matMul(v));
+        NDArray landmarkValues = pseudoInverse(kernel2, iterations, batchStart).matMul(kernel3.matMul(v));
         NDArray out = dropProbabilities(kernel1, training).matMul(landmarkValues);
         if (conv != null) {
             // Depthwise (conv_kernel x 1) filters over the sequence axis of the zero-padded values, heads as
@@ -127,17 +130,25 @@ public final class NystromAttention extends SelfAttention {
      * Z_{k+1} = Z_k (13 I - A Z_k (15 I - A Z_k (7 I - A Z_k))) / 4.
      *
      * @param a (..., m, m)
+     * @param batchStart Z0 = A^T / max(column sums over every matrix), transformers' {@code iterative_inv} with its
+     *     default {@code init_option "original"}: rows of a softmax sum to 1, so its row factor is 1, and one scale
+     *     serves the whole batch (less tight, so the iterations converge less far)
      */
-    static NDArray pseudoInverse(NDArray a, int iterations) {
+    static NDArray pseudoInverse(NDArray a, int iterations, boolean batchStart) {
         Shape s = a.getShape();
         int rank = s.dimension();
         long m = s.get(rank - 1);
         NDArray abs = a.abs();
         // max row sum (||A||_inf) times max column sum (||A||_1) bounds the largest squared singular value, so the
         // iteration starts inside its region of convergence.
-        NDArray rows = abs.sum(new int[] {-1}, true).max(new int[] {-2}, true);
-        NDArray cols = abs.sum(new int[] {-2}, true).max(new int[] {-1}, true);
-        NDArray z = a.swapAxes(rank - 2, rank - 1).div(rows.mul(cols));
+        NDArray z;
+        if (batchStart) {
+            z = a.swapAxes(rank - 2, rank - 1).div(abs.sum(new int[] {-2}).max());
+        } else {
+            NDArray rows = abs.sum(new int[] {-1}, true).max(new int[] {-2}, true);
+            NDArray cols = abs.sum(new int[] {-2}, true).max(new int[] {-1}, true);
+            z = a.swapAxes(rank - 2, rank - 1).div(rows.mul(cols));
+        }
         NDArray identity = a.getManager().eye((int) m).toType(a.getDataType(), false);
         NDArray i7 = identity.mul(7);
         NDArray i13 = identity.mul(13);

@@ -199,9 +199,7 @@ public final class ConfigLoader {
 
     /** Copies {@code overlay} into {@code base}: mappings merge key by key, anything else replaces. */
     static void deepMerge(ObjectNode base, ObjectNode overlay) {
-        java.util.Iterator<Map.Entry<String, JsonNode>> fields = overlay.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> e = fields.next();
+        for (Map.Entry<String, JsonNode> e : overlay.properties()) {
             JsonNode existing = base.get(e.getKey());
             if (existing instanceof ObjectNode target && e.getValue() instanceof ObjectNode source) {
                 deepMerge(target, source);

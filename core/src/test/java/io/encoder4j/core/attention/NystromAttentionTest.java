@@ -61,7 +61,7 @@ class NystromAttentionTest {
         int m = 12;
         // Random softmax matrices (B=2, H=2).
         NDArray a = normal(new Shape(2, 2, m, m)).mul(2).softmax(-1);
-        NDArray z = NystromAttention.pseudoInverse(a, 30);
+        NDArray z = NystromAttention.pseudoInverse(a, 30, false);
         AttentionTesting.assertClose("A Z A", a, a.matMul(z).matMul(a), 1e-8);
         NDArray inverse = a.inverse();
         assertTrue(AttentionTesting.relativeError(inverse, z) < 1e-8, "Z is not A^-1");
@@ -69,15 +69,15 @@ class NystromAttentionTest {
         // iterations a head scaled by 1000 next to an unscaled one must give exactly the unscaled result / 1000,
         // and the unscaled one must not notice its neighbour (one global maximum would slow it down).
         NDArray first = a.get(":, 0:1");
-        NDArray mixed = NystromAttention.pseudoInverse(first.concat(first.mul(1000), 1), 6);
-        NDArray alone = NystromAttention.pseudoInverse(first, 6);
+        NDArray mixed = NystromAttention.pseudoInverse(first.concat(first.mul(1000), 1), 6, false);
+        NDArray alone = NystromAttention.pseudoInverse(first, 6, false);
         AttentionTesting.assertClose("unscaled head", alone, mixed.get(":, 0:1"), 1e-9);
         AttentionTesting.assertClose("scaled head", alone, mixed.get(":, 1:2").mul(1000), 1e-9);
         // Rank-deficient (two equal rows): Z must satisfy the four Penrose conditions. 12 iterations converge on the
         // non-zero singular values; many more would let rounding noise in the null space grow (x 3.25 each).
         NDArray s = normal(new Shape(1, 1, m, m)).softmax(-1);
         NDArray singular = s.get(":, :, 0:1").concat(s.get(":, :, 0:" + (m - 1)), 2);
-        NDArray p = NystromAttention.pseudoInverse(singular, 12);
+        NDArray p = NystromAttention.pseudoInverse(singular, 12, false);
         NDArray ap = singular.matMul(p);
         NDArray pa = p.matMul(singular);
         AttentionTesting.assertClose("A Z A", singular, ap.matMul(singular), 1e-8);
@@ -85,9 +85,16 @@ class NystromAttentionTest {
         AttentionTesting.assertClose("A Z symmetric", ap.transpose(0, 1, 3, 2), ap, 1e-8);
         AttentionTesting.assertClose("Z A symmetric", pa.transpose(0, 1, 3, 2), pa, 1e-8);
         // Fewer iterations are further from the inverse: the paper's 6 are an approximation.
-        double six = AttentionTesting.relativeError(inverse, NystromAttention.pseudoInverse(a, 6));
-        double twelve = AttentionTesting.relativeError(inverse, NystromAttention.pseudoInverse(a, 12));
+        double six = AttentionTesting.relativeError(inverse, NystromAttention.pseudoInverse(a, 6, false));
+        double twelve = AttentionTesting.relativeError(inverse, NystromAttention.pseudoInverse(a, 12, false));
         assertTrue(six > twelve, six + " <= " + twelve);
+        // transformers' start (pinv_init: batch): Z0 = A^T / the largest column sum of any matrix in the batch,
+        // which converges to the same inverse.
+        NDArray start = NystromAttention.pseudoInverse(a, 0, true);
+        double largestColumnSum = a.sum(new int[] {-2}).max().getDouble();
+        AttentionTesting.assertClose("batch Z0", a.transpose(0, 1, 3, 2).div(largestColumnSum), start, 1e-12);
+        assertTrue(AttentionTesting.relativeError(inverse, NystromAttention.pseudoInverse(a, 40, true)) < 1e-8,
+                "the batch start does not converge to A^-1");
     }
 
     /**

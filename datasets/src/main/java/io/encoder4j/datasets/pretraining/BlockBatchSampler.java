@@ -80,16 +80,7 @@ public final class BlockBatchSampler {
      * @throws IllegalArgumentException if the cursor was saved with another seed, batch size or data
      */
     public long resume(DataCursor cursor, String dataFingerprint) {
-        if (cursor.seed() != seed || cursor.batchSize() != batchSize) {
-            throw new IllegalArgumentException("the data cursor was saved with seed " + cursor.seed() + " and batch size "
-                    + cursor.batchSize() + ", this run uses seed " + seed + " and batch size " + batchSize);
-        }
-        if (cursor.dataFingerprint() != null && dataFingerprint != null
-                && !cursor.dataFingerprint().equals(dataFingerprint)) {
-            throw new IllegalArgumentException("the data cursor was saved over data " + cursor.dataFingerprint()
-                    + ", this run reads " + dataFingerprint);
-        }
-        return cursor.nextBatch();
+        return cursor.nextBatchFor(seed, batchSize, dataFingerprint);
     }
 
     private int[] rowsOfEpoch(long epoch) {

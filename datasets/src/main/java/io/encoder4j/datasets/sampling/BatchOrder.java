@@ -108,15 +108,6 @@ public final class BatchOrder {
      * @throws IllegalArgumentException if the cursor was taken with another seed or batch size, or over other data
      */
     public long resume(DataCursor cursor, String dataFingerprint) {
-        if (cursor.seed() != seed || cursor.batchSize() != batchSize) {
-            throw new IllegalArgumentException("the data cursor was saved with seed " + cursor.seed() + " and batch size "
-                    + cursor.batchSize() + ", this run uses seed " + seed + " and batch size " + batchSize);
-        }
-        if (cursor.dataFingerprint() != null && dataFingerprint != null
-                && !cursor.dataFingerprint().equals(dataFingerprint)) {
-            throw new IllegalArgumentException("the data cursor was saved over data " + cursor.dataFingerprint()
-                    + ", this run reads " + dataFingerprint);
-        }
-        return cursor.nextBatch();
+        return cursor.nextBatchFor(seed, batchSize, dataFingerprint);
     }
 }

@@ -23,6 +23,24 @@ public record DataCursor(String dataFingerprint, long seed, int batchSize, long 
         }
     }
 
+    /**
+     * The next batch index for a reader with this {@code seed}, {@code batchSize} and data: the index means the same
+     * rows only if none of them changed since the cursor was saved.
+     *
+     * @throws IllegalArgumentException if the cursor was saved with another seed or batch size, or over other data
+     */
+    public long nextBatchFor(long seed, int batchSize, String dataFingerprint) {
+        if (this.seed != seed || this.batchSize != batchSize) {
+            throw new IllegalArgumentException("the data cursor was saved with seed " + this.seed + " and batch size "
+                    + this.batchSize + ", this run uses seed " + seed + " and batch size " + batchSize);
+        }
+        if (this.dataFingerprint != null && dataFingerprint != null && !this.dataFingerprint.equals(dataFingerprint)) {
+            throw new IllegalArgumentException("the data cursor was saved over data " + this.dataFingerprint
+                    + ", this run reads " + dataFingerprint);
+        }
+        return nextBatch;
+    }
+
     /** The cursor after one more batch. */
     public DataCursor advance() {
         return new DataCursor(dataFingerprint, seed, batchSize, nextBatch + 1);

@@ -8,6 +8,7 @@ import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
 import io.encoder4j.core.layers.FeedForward;
 import io.encoder4j.models.EncoderConfig;
+import io.encoder4j.models.HeadConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +35,15 @@ public final class HfConfigMapping {
     /**
      * The family an encoder4j model exports as: RoBERTa for full attention, Longformer for an undilated sliding
      * window with or without global tokens, Nyströmformer for Nyström attention with 6 iterations and a convolution; encoder4j's
-     * own layout for everything else (other attention types, pre-LN, GeGLU, mixed attention per layer).
+     * own layout for everything else (other attention types, pre-LN, GeGLU, mixed attention per layer, rotary or axial
+     * positions, reversible layers).
      */
     public static HfFamily familyOf(EncoderConfig config) {
-        if (config.preNorm() || !config.feedForward().equals(FeedForward.GELU)) {
+        // The transformers families have RoBERTa's learned absolute table and plain residual layers: rotary or axial
+        // positions and reversible layers compute something else.
+        if (config.preNorm() || !config.feedForward().equals(FeedForward.GELU)
+                || !EncoderConfig.POSITION_LEARNED.equals(config.positionEncoding())
+                || Boolean.TRUE.equals(config.reversible())) {
             return HfFamily.ENCODER4J;
         }
         List<AttentionConfig> specs = config.attention();
@@ -53,9 +59,40 @@ public final class HfConfigMapping {
             if (isLocalOnlyLongformer(a)) {
                 return HfFamily.LONGFORMER;
             }
-            if (a.type().equals("nystrom") && a.pinvIterations() == 6) {
+            // transformers' iterative_inv runs 6 iterations from one scale for the whole batch (its default
+            // inv_coeff_init_option: false; true would need its misspelt inv_init_coeff_option key).
+            if (a.type().equals("nystrom") && a.pinvIterations() == 6 && "batch".equals(a.pinvInit())) {
                 return HfFamily.NYSTROMFORMER;
             }
+        }
+        return HfFamily.ENCODER4J;
+    }
+
+    /**
+     * The family a model with {@code head} exports as: its encoder's family ({@link #familyOf(EncoderConfig)}) when
+     * that family's class for the head computes the same as encoder4j's head ({@link HfHeadMapping#mismatch});
+     * BigBird ({@code original_full}) for full attention under a head that BigBird's class computes and RoBERTa's
+     * does not (a GELU classification head); otherwise encoder4j's own layout. A sliding window without global
+     * tokens exports as Longformer only under the heads whose Longformer class places no global attention by itself
+     * (masked LM, token classification): {@code LongformerForSequenceClassification} and
+     * {@code ...ForQuestionAnswering} would put global attention on {@code <s>} or the question, which the model never
+     * had.
+     */
+    public static HfFamily familyOf(EncoderConfig config, HeadConfig head) {
+        HfFamily family = familyOf(config);
+        if (head.isMaskedLm() || family == HfFamily.ENCODER4J) {
+            return family;
+        }
+        boolean placesGlobal = head.type().equals(HeadConfig.SEQUENCE_CLASSIFICATION)
+                || head.type().equals(HeadConfig.QUESTION_ANSWERING);
+        if (family == HfFamily.LONGFORMER && placesGlobal && isLocalOnlyLongformer(config.attention().get(0))) {
+            return HfFamily.ENCODER4J;
+        }
+        if (HfHeadMapping.mismatch(family, head) == null) {
+            return family;
+        }
+        if (family == HfFamily.ROBERTA && HfHeadMapping.mismatch(HfFamily.BIG_BIRD, head) == null) {
+            return HfFamily.BIG_BIRD;
         }
         return HfFamily.ENCODER4J;
     }
@@ -99,11 +136,21 @@ public final class HfConfigMapping {
      */
     public static ObjectNode toHf(EncoderConfig config, HfFamily family, Map<String, Integer> specials,
             JsonNode base) {
+        return toHf(config, HeadConfig.maskedLm(), family, specials, base);
+    }
+
+    /**
+     * As {@link #toHf(EncoderConfig, HfFamily, Map, JsonNode)} for a model with {@code head}: the class in
+     * {@code architectures} is the family's for the head, and the head's keys are written by
+     * {@link HfHeadMapping#toHf}.
+     */
+    public static ObjectNode toHf(EncoderConfig config, HeadConfig head, HfFamily family,
+            Map<String, Integer> specials, JsonNode base) {
         ObjectNode c = base != null && base.isObject() && family.modelType().equals(base.path("model_type").asText())
                 ? ((ObjectNode) base).deepCopy() : JSON.createObjectNode();
         // Written by the exporting library; this file is written by encoder4j, in float32.
         c.remove(List.of("transformers_version", "dtype", "torch_dtype", "_name_or_path"));
-        c.putArray("architectures").add(family.maskedLmClass());
+        c.putArray("architectures").add(family.className(head.type()));
         c.put("model_type", family.modelType());
         c.put("vocab_size", config.vocabSize());
         c.put("hidden_size", config.hiddenSize());
@@ -167,6 +214,7 @@ public final class HfConfigMapping {
                 throw new IllegalStateException(e);
             }
         }
+        HfHeadMapping.toHf(c, family, head);
         return c;
     }
 
@@ -264,7 +312,8 @@ public final class HfConfigMapping {
                     JsonNode kernel = c.get("conv_kernel_size");
                     int conv = kernel == null ? 65 : kernel.isNull() ? 0 : kernel.asInt();
                     attention.add(AttentionConfig.of("nystrom", "dropout", attentionDropout, "num_landmarks",
-                            r.integer("num_landmarks", 64), "pinv_iterations", 6, "conv_kernel", conv));
+                            r.integer("num_landmarks", 64), "pinv_iterations", 6, "pinv_init",
+                            c.path("inv_coeff_init_option").asBoolean(false) ? "matrix" : "batch", "conv_kernel", conv));
                 }
                 case BIG_BIRD -> {
                     String type = r.text("attention_type", "block_sparse");

@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.encoder4j.models.EncoderConfig;
-import io.encoder4j.models.MaskedLmModel;
+import io.encoder4j.models.HeadConfig;
 import io.encoder4j.models.ModelDirectory;
+import io.encoder4j.models.TaskModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +17,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes an encoder4j masked-LM model as a transformers checkpoint directory: {@code config.json},
+ * Writes an encoder4j model of any head as a transformers checkpoint directory: {@code config.json},
  * {@code model.safetensors} (F32, transformers' names and layouts, the tied decoder left out as
  * {@code save_pretrained} leaves it out), {@code tokenizer.json}, {@code tokenizer_config.json} and
- * {@code special_tokens_map.json}. The family follows from the attention ({@link HfConfigMapping#familyOf}); a model
+ * {@code special_tokens_map.json}. The family follows from the attention and the head
+ * ({@link HfConfigMapping#familyOf(EncoderConfig, HeadConfig)}), the class from the head ({@code *ForMaskedLM},
+ * {@code *ForSequenceClassification}, {@code *ForQuestionAnswering}, {@code *ForTokenClassification}); a model
  * imported from transformers keeps the family and token ids of its source where its config still fits it.
  */
 public final class HfExporter {
@@ -28,11 +31,14 @@ public final class HfExporter {
 
     private HfExporter() {}
 
-    /** Exports the encoder4j model directory {@code modelDir} to {@code out}; returns the family written. */
+    /**
+     * Exports the encoder4j model directory {@code modelDir} to {@code out}; returns the family written (the class is
+     * {@code family.className(head type)}).
+     */
     public static HfFamily export(Path modelDir, Path out) throws IOException {
         OutputDirectory.requireAbsentOrEmpty(out.toAbsolutePath());
         try (NDManager manager = NDManager.newBaseManager()) {
-            MaskedLmModel model = ModelDirectory.load(modelDir, manager, MaskedLmModel.class);
+            TaskModel model = ModelDirectory.load(modelDir, manager);
             JsonNode source = null;
             Path sourceFile = modelDir.resolve(HfImporter.SOURCE_CONFIG_FILE);
             if (Files.isRegularFile(sourceFile)) {
@@ -47,13 +53,15 @@ public final class HfExporter {
      *
      * @param source the config.json the model was imported from, or {@code null}
      */
-    public static HfFamily export(MaskedLmModel model, Path tokenizerJson, JsonNode source, Path out)
+    public static HfFamily export(TaskModel model, Path tokenizerJson, JsonNode source, Path out)
             throws IOException {
         EncoderConfig config = model.config();
-        HfFamily family = HfConfigMapping.familyOf(config);
+        HeadConfig head = model.head();
+        HfFamily family = HfConfigMapping.familyOf(config, head);
         HfFamily sourceFamily = source == null ? null : HfFamily.ofModelType(source.path("model_type").asText());
-        if (family == HfFamily.ROBERTA && sourceFamily == HfFamily.BIG_BIRD) {
-            // Full attention is BigBird's original_full: keep the source's class.
+        if (family == HfFamily.ROBERTA && sourceFamily == HfFamily.BIG_BIRD
+                && HfHeadMapping.mismatch(HfFamily.BIG_BIRD, head) == null) {
+            // Full attention is BigBird's original_full: keep the source's class where its head computes the same.
             family = HfFamily.BIG_BIRD;
         }
         Map<String, Integer> specials = TokenizerFiles.specialIds(tokenizerJson);
@@ -64,7 +72,7 @@ public final class HfExporter {
                 }
             }
         }
-        ObjectNode hfConfig = HfConfigMapping.toHf(config, family, specials, source);
+        ObjectNode hfConfig = HfConfigMapping.toHf(config, head, family, specials, source);
         Map<String, Safetensors.Tensor> tensors = tensors(model, family);
         HfFamily written = family;
         OutputDirectory.publish(out, dir -> {
@@ -78,7 +86,7 @@ public final class HfExporter {
     }
 
     /** Every parameter under its transformers name (sorted by name, as save_pretrained's file lists them). */
-    public static Map<String, Safetensors.Tensor> tensors(MaskedLmModel model, HfFamily family) {
+    public static Map<String, Safetensors.Tensor> tensors(TaskModel model, HfFamily family) {
         int shift = HfConfigMapping.positionShift(family, model.config().padTokenId());
         Map<String, Safetensors.Tensor> out = new TreeMap<>();
         for (HfWeightNames.Mapped m : HfWeightNames.of(model, family)) {

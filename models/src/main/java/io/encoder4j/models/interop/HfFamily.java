@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The Hugging Face {@code transformers} model families that an encoder4j masked-LM model maps to, with the naming
- * conventions of each one's {@code *ForMaskedLM} class (read in transformers' {@code modeling_*.py} and checked on
- * what {@code save_pretrained} writes; docs/interop.md lists every name).
+ * The Hugging Face {@code transformers} model families that an encoder4j model maps to, with the naming conventions
+ * of each one's {@code *ForMaskedLM}, {@code *ForSequenceClassification}, {@code *ForQuestionAnswering} and
+ * {@code *ForTokenClassification} classes (read in transformers' {@code modeling_*.py} and checked on what
+ * {@code save_pretrained} writes; docs/interop.md lists every name). Which heads a family can carry exactly is
+ * {@link HfHeadMapping}'s business.
  *
  * <p>All four share BERT's layer layout ({@code <prefix>.encoder.layer.<i>.attention.self.query}, ...); they differ
  * in the prefix of the base model, in the masked-LM head (RoBERTa's {@code lm_head.*} or BERT's
@@ -15,29 +17,29 @@ import java.util.stream.Collectors;
  */
 public enum HfFamily {
     /** {@code RobertaForMaskedLM}: our own architecture with full attention. */
-    ROBERTA("roberta", "roberta", "RobertaForMaskedLM", true),
+    ROBERTA("roberta", "roberta", "Roberta", true),
     /** {@code LongformerForMaskedLM}: sliding-window attention with global tokens. */
-    LONGFORMER("longformer", "longformer", "LongformerForMaskedLM", true),
+    LONGFORMER("longformer", "longformer", "Longformer", true),
     /** {@code NystromformerForMaskedLM}: Nyström attention with the depthwise convolution on values. */
-    NYSTROMFORMER("nystromformer", "nystromformer", "NystromformerForMaskedLM", false),
+    NYSTROMFORMER("nystromformer", "nystromformer", "Nystromformer", false),
     /** {@code BigBirdForMaskedLM}: BERT-style; matched here with {@code attention_type: original_full}. */
-    BIG_BIRD("big_bird", "bert", "BigBirdForMaskedLM", false),
+    BIG_BIRD("big_bird", "bert", "BigBird", false),
     /**
      * Attention types without a transformers class: RoBERTa's layout and names, plus the mechanism's own parameters
      * under {@code attention.self}, and a {@code config.json} that records the whole encoder4j config. Only encoder4j
      * loads it.
      */
-    ENCODER4J("encoder4j", "roberta", "Encoder4jForMaskedLM", true);
+    ENCODER4J("encoder4j", "roberta", "Encoder4j", true);
 
     private final String modelType;
     private final String prefix;
-    private final String maskedLmClass;
+    private final String classPrefix;
     private final boolean robertaHead;
 
-    HfFamily(String modelType, String prefix, String maskedLmClass, boolean robertaHead) {
+    HfFamily(String modelType, String prefix, String classPrefix, boolean robertaHead) {
         this.modelType = modelType;
         this.prefix = prefix;
-        this.maskedLmClass = maskedLmClass;
+        this.classPrefix = classPrefix;
         this.robertaHead = robertaHead;
     }
 
@@ -51,9 +53,22 @@ public enum HfFamily {
         return prefix;
     }
 
-    /** The class named in config.json's {@code architectures}. */
+    /** The masked-LM class named in config.json's {@code architectures}. */
     public String maskedLmClass() {
-        return maskedLmClass;
+        return classPrefix + HfHeadMapping.MASKED_LM_SUFFIX;
+    }
+
+    /** The start of every class name of the family: {@code Roberta}, {@code BigBird}, ... */
+    public String classPrefix() {
+        return classPrefix;
+    }
+
+    /**
+     * The class of this family for a head type ({@link io.encoder4j.models.HeadConfig#type}), as config.json's
+     * {@code architectures} names it: {@code RobertaForSequenceClassification}, ...
+     */
+    public String className(String headType) {
+        return classPrefix + HfHeadMapping.suffix(headType);
     }
 
     /** True for RoBERTa's {@code lm_head.*} names, false for BERT's {@code cls.predictions.*}. */

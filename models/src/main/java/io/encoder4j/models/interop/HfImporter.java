@@ -5,8 +5,11 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.encoder4j.core.config.ConfigException;
+import io.encoder4j.models.EncoderConfig;
+import io.encoder4j.models.HeadConfig;
 import io.encoder4j.models.MaskedLmModel;
 import io.encoder4j.models.ModelDirectory;
+import io.encoder4j.models.TaskModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,14 +23,17 @@ import java.util.Set;
 
 /**
  * Reads a local transformers checkpoint directory ({@code config.json}, {@code model.safetensors} or a sharded
- * {@code model.safetensors.index.json}, {@code tokenizer.json}) of a supported family into an encoder4j
- * {@link MaskedLmModel}, and writes it as an encoder4j model directory ready for further pretraining or fine-tuning.
+ * {@code model.safetensors.index.json}, {@code tokenizer.json}) of a supported family and class
+ * ({@code *ForMaskedLM}, {@code *ForSequenceClassification}, {@code *ForQuestionAnswering},
+ * {@code *ForTokenClassification}) into the encoder4j {@link TaskModel} with the same head, and writes it as an
+ * encoder4j model directory ready for further pretraining or fine-tuning. {@link #fromPretrained} instead takes only
+ * the encoder, under a new head, to start fine-tuning from any checkpoint of a supported family.
  *
  * <p>Every tensor the model needs must be present with the shape the config implies; F16, BF16 and F64 tensors are
- * converted to float32 in Java (DJL 0.35.1 aborts on BF16). Tensors the masked-LM model does not use are accepted only
- * when they are known to be redundant: the tied decoder (checked equal to what it is tied to), the non-persistent
- * {@code position_ids} buffer older versions saved, and the pooler, which no masked-LM output depends on. Anything
- * else is an error naming the tensor.
+ * converted to float32 in Java (DJL 0.35.1 aborts on BF16). Tensors the model does not use are accepted only when they
+ * are known to be redundant: the tied decoder (checked equal to what it is tied to), the non-persistent
+ * {@code position_ids} buffer older versions saved, and the pooler, which no output of these classes depends on.
+ * Anything else is an error naming the tensor.
  */
 public final class HfImporter {
 
@@ -41,10 +47,20 @@ public final class HfImporter {
     /**
      * An imported model.
      *
-     * @param skipped tensors of the checkpoint the model does not use (pooler), for the user to know
+     * @param model the model with the checkpoint's head ({@link io.encoder4j.models.MaskedLmModel},
+     *     {@link io.encoder4j.models.SequenceClassificationModel}, ...), or under the head given to
+     *     {@link #fromPretrained}
+     * @param skipped tensors of the checkpoint the model does not use (pooler; the checkpoint's head for
+     *     {@link #fromPretrained}), for the user to know
      */
-    public record Imported(MaskedLmModel model, HfFamily family, Path tokenizer, JsonNode sourceConfig,
-            List<String> skipped) {}
+    public record Imported(TaskModel model, HfFamily family, Path tokenizer, JsonNode sourceConfig,
+            List<String> skipped) {
+
+        /** The transformers class the checkpoint was read as: {@code RobertaForSequenceClassification}, ... */
+        public String className() {
+            return family.className(model.head().type());
+        }
+    }
 
     /** True when {@code dir} looks like a transformers checkpoint rather than an encoder4j model directory. */
     public static boolean isHfDirectory(Path dir) {
@@ -52,8 +68,74 @@ public final class HfImporter {
                 && !Files.isRegularFile(dir.resolve(ModelDirectory.CONFIG_FILE));
     }
 
-    /** Reads the checkpoint in {@code dir} into a model on {@code manager}. */
+    /** Reads the checkpoint in {@code dir}, with its head, into a model on {@code manager}. */
     public static Imported load(Path dir, NDManager manager) throws IOException {
+        Source src = read(dir);
+        HeadConfig head = HfHeadMapping.fromHf(src.config, src.configFile, src.mapped.family(), src.tensors.keySet());
+        TaskModel model = createModel(src.mapped.config(), head, manager, src.configFile);
+        try {
+            List<String> skipped = fill(model, src.mapped, src.config, src.tensors, false);
+            return new Imported(model, src.mapped.family(), src.tokenizer, src.config, skipped);
+        } catch (RuntimeException | IOException e) {
+            model.getParameters().forEach(p -> p.getValue().close());
+            throw e;
+        }
+    }
+
+    /**
+     * The encoder config a checkpoint describes, for example to change its dropout before
+     * {@link #fromPretrained(Path, EncoderConfig, HeadConfig, NDManager)}.
+     */
+    public static EncoderConfig encoderConfig(Path dir) throws IOException {
+        return read(dir, false).mapped.config();
+    }
+
+    /**
+     * The start of fine-tuning from a transformers checkpoint, as {@link ModelDirectory#fromPretrained} is from an
+     * encoder4j model directory: a new model with {@code head} (initialised as RoBERTa's heads are, from the engine
+     * seed) and the checkpoint's encoder. The checkpoint may be of any class of a supported family
+     * ({@code *ForMaskedLM}, a task class, the bare {@code *Model}, {@code BigBirdForQuestionAnswering}, ...): only
+     * its encoder tensors are read, its head tensors are listed in {@link Imported#skipped}. The tokenizer is
+     * {@link Imported#tokenizer}.
+     */
+    public static Imported fromPretrained(Path dir, HeadConfig head, NDManager manager) throws IOException {
+        Source src = read(dir);
+        return fromPretrained(src, src.mapped.config(), head, manager);
+    }
+
+    /**
+     * As {@link #fromPretrained(Path, HeadConfig, NDManager)} with an encoder config of one's own, for example
+     * {@link #encoderConfig} with other dropout rates ({@code EncoderPresets.with}). Its parameters must have the
+     * names and shapes the checkpoint's encoder has; the first one that does not is named.
+     */
+    public static Imported fromPretrained(Path dir, EncoderConfig encoder, HeadConfig head, NDManager manager)
+            throws IOException {
+        return fromPretrained(read(dir), encoder, head, manager);
+    }
+
+    private static Imported fromPretrained(Source src, EncoderConfig encoder, HeadConfig head, NDManager manager)
+            throws IOException {
+        TaskModel model = createModel(encoder, head, manager, src.configFile);
+        HfConfigMapping.Imported mapped = new HfConfigMapping.Imported(src.mapped.family(), encoder);
+        try {
+            List<String> skipped = fill(model, mapped, src.config, src.tensors, true);
+            return new Imported(model, src.mapped.family(), src.tokenizer, src.config, skipped);
+        } catch (RuntimeException | IOException e) {
+            model.getParameters().forEach(p -> p.getValue().close());
+            throw e;
+        }
+    }
+
+    /** A checkpoint directory read: its config.json, our encoder config for it, the tokenizer and every tensor. */
+    private record Source(Path configFile, JsonNode config, HfConfigMapping.Imported mapped, Path tokenizer,
+            Map<String, Located> tensors) {}
+
+    private static Source read(Path dir) throws IOException {
+        return read(dir, true);
+    }
+
+    /** @param weights false to read only what decides the encoder config (the weights only where they decide it) */
+    private static Source read(Path dir, boolean weights) throws IOException {
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new ConfigException(configFile + ": not found; is " + dir + " a transformers checkpoint directory?");
@@ -70,19 +152,21 @@ public final class HfImporter {
             throw new ConfigException(tokenizer + ": not found; encoder4j models carry their tokenizer as a Hugging "
                     + "Face tokenizer.json (a fast tokenizer's save_pretrained writes it)");
         }
-        Map<String, Located> tensors = readWeights(dir);
-        if (mapped.family() == HfFamily.LONGFORMER && mapped.config().attention().get(0).type().equals("sliding_window")
-                && !globalCopiesLocal(tensors, mapped.config().numLayers())) {
+        boolean localOnly = mapped.family() == HfFamily.LONGFORMER
+                && mapped.config().attention().get(0).type().equals("sliding_window");
+        Map<String, Located> tensors = weights || localOnly ? readWeights(dir) : Map.of();
+        if (localOnly && !globalCopiesLocal(tensors, mapped.config().numLayers())) {
             // Global projections trained since the export: keep them, as Longformer global attention.
             mapped = HfConfigMapping.withGlobalAttention(mapped);
         }
-        MaskedLmModel model = MaskedLmModel.create(mapped.config(), manager);
+        return new Source(configFile, source, mapped, tokenizer, tensors);
+    }
+
+    private static TaskModel createModel(EncoderConfig config, HeadConfig head, NDManager manager, Path configFile) {
         try {
-            List<String> skipped = fill(model, mapped, source, tensors);
-            return new Imported(model, mapped.family(), tokenizer, source, skipped);
-        } catch (RuntimeException | IOException e) {
-            model.getParameters().forEach(p -> p.getValue().close());
-            throw e;
+            return TaskModel.create(config, head, manager);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(configFile + ": " + e.getMessage(), e);
         }
     }
 
@@ -161,14 +245,21 @@ public final class HfImporter {
         throw new ConfigException(single + ": not found" + hint);
     }
 
-    private static List<String> fill(MaskedLmModel model, HfConfigMapping.Imported mapped, JsonNode source,
-            Map<String, Located> tensors) throws IOException {
+    /**
+     * Sets every parameter of {@code model} from its tensor; with {@code encoderOnly}, only the encoder's, and the
+     * checkpoint's head tensors are skipped rather than required.
+     */
+    private static List<String> fill(TaskModel model, HfConfigMapping.Imported mapped, JsonNode source,
+            Map<String, Located> tensors, boolean encoderOnly) throws IOException {
         HfFamily family = mapped.family();
         int shift = HfConfigMapping.positionShift(family, mapped.config().padTokenId());
         boolean biases = source.path("use_bias").asBoolean(true);
         Set<String> used = new HashSet<>();
         Map<String, float[]> values = new LinkedHashMap<>();
         for (HfWeightNames.Mapped m : HfWeightNames.of(model, family)) {
+            if (encoderOnly && !m.inEncoder()) {
+                continue;
+            }
             NDArray array = m.parameter().getArray();
             long[] ours = array.getShape().getShape().clone();
             Located located = tensors.get(m.hfName());
@@ -208,7 +299,7 @@ public final class HfImporter {
             values.put(m.hfName(), converted);
             array.set(converted);
         }
-        return checkLeftovers(family, tensors, used, values);
+        return checkLeftovers(family, model, tensors, used, values, encoderOnly);
     }
 
     private static long[] expectedShape(HfWeightNames.Mapped m, long[] ours, int shift) {
@@ -253,11 +344,15 @@ public final class HfImporter {
         return tensors.isEmpty() ? "checkpoint" : tensors.values().iterator().next().file().toString();
     }
 
-    /** Known-redundant tensors are checked and skipped; anything else is an error. */
-    private static List<String> checkLeftovers(HfFamily family, Map<String, Located> tensors, Set<String> used,
-            Map<String, float[]> values) {
+    /**
+     * Known-redundant tensors are checked and skipped; anything else is an error. With {@code encoderOnly}, every
+     * tensor outside the base model (the checkpoint's head) is skipped too.
+     */
+    private static List<String> checkLeftovers(HfFamily family, TaskModel model, Map<String, Located> tensors,
+            Set<String> used, Map<String, float[]> values, boolean encoderOnly) {
         String base = family.prefix();
         String head = family.robertaHead() ? "lm_head" : "cls.predictions";
+        boolean maskedLm = model instanceof MaskedLmModel;
         List<String> skipped = new java.util.ArrayList<>();
         for (Map.Entry<String, Located> e : tensors.entrySet()) {
             String name = e.getKey();
@@ -265,10 +360,10 @@ public final class HfImporter {
                 continue;
             }
             String at = e.getValue().file() + ": tensor '" + name + "'";
-            if (name.equals(head + ".decoder.weight")) {
+            if (maskedLm && name.equals(head + ".decoder.weight")) {
                 requireTied(at, e.getValue().tensor(), values.get(base + ".embeddings.word_embeddings.weight"),
                         "the word embeddings");
-            } else if (name.equals(head + ".decoder.bias")) {
+            } else if (maskedLm && name.equals(head + ".decoder.bias")) {
                 requireTied(at, e.getValue().tensor(), values.get(head + ".bias"), head + ".bias");
             } else if (name.endsWith("position_ids") || name.endsWith(".token_type_ids")) {
                 // A buffer (arange / zeros) that older transformers versions saved; not a weight.
@@ -277,11 +372,11 @@ public final class HfImporter {
                     && name.matches(".*\\.attention\\.self\\.(query|key|value)_global\\.(weight|bias)")) {
                 // Reached only for a sliding window, whose global projections were checked to be the local ones.
                 continue;
-            } else if (name.startsWith(base + ".pooler.")) {
+            } else if (name.startsWith(base + ".pooler.") || (encoderOnly && !name.startsWith(base + "."))) {
                 skipped.add(name);
             } else {
-                throw new ConfigException(at + " is not part of the " + family.maskedLmClass() + " model that "
-                        + "config.json describes (a checkpoint of another class or a mismatched config)");
+                throw new ConfigException(at + " is not part of the " + family.className(model.head().type())
+                        + " model that config.json describes (a checkpoint of another class or a mismatched config)");
             }
         }
         return skipped;

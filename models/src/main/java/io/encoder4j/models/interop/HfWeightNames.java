@@ -41,9 +41,20 @@ public final class HfWeightNames {
      *
      * @param ours the block path and parameter name, {@code encoder.layer0.attention.query.weight}
      */
-    public record Mapped(String ours, String hfName, Kind kind, Parameter parameter) {}
+    public record Mapped(String ours, String hfName, Kind kind, Parameter parameter) {
 
-    /** Every parameter of {@code model}, in DJL's order, with its name in {@code family}'s masked-LM class. */
+        /** Whether the parameter belongs to the encoder rather than to the head. */
+        public boolean inEncoder() {
+            return ours.startsWith("encoder.");
+        }
+    }
+
+    /**
+     * Every parameter of {@code model}, in DJL's order, with its name in {@code family}'s class for the model's head:
+     * the encoder under the family's prefix, and the head under the names every family's task classes share
+     * ({@code lm_head.*} or {@code cls.predictions.*}, {@code classifier.dense/out_proj.*}, {@code qa_outputs.*},
+     * {@code classifier.*}).
+     */
     public static List<Mapped> of(Block model, HfFamily family) {
         List<Mapped> out = new ArrayList<>();
         walk(model, new ArrayList<>(), family, out);
@@ -105,6 +116,23 @@ public final class HfWeightNames {
                 }
                 throw new IllegalStateException("no transformers name for " + where);
             }
+            case "classifier" -> {
+                // Sequence classification: RobertaClassificationHead's dense and out_proj (the same names in every
+                // family's *ForSequenceClassification); token classification: one Linear named classifier.
+                if (path.size() == 2 && (path.get(1).equals("dense") || path.get(1).equals("out_proj"))) {
+                    return "classifier." + path.get(1) + "." + tensor(param);
+                }
+                if (path.size() == 1) {
+                    return "classifier." + tensor(param);
+                }
+                throw new IllegalStateException("no transformers name for " + where);
+            }
+            case "qa_outputs" -> {
+                if (path.size() == 1) {
+                    return "qa_outputs." + tensor(param);
+                }
+                throw new IllegalStateException("no transformers name for " + where);
+            }
             default -> throw new IllegalStateException("no transformers name for " + where);
         }
     }
@@ -120,6 +148,10 @@ public final class HfWeightNames {
             }
             if (path.size() == 2 && path.get(1).equals("norm")) {
                 return "embeddings.LayerNorm." + tensor(param);
+            }
+            if (path.size() == 2 && path.get(1).equals("axial_positions")) {
+                // Reformer's factorised table (encoder4j layout only): rows and columns.
+                return "embeddings.axial_positions." + param;
             }
         }
         if (first.equals("final_norm") && path.size() == 1) {

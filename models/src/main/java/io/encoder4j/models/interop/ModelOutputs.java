@@ -9,8 +9,13 @@ import ai.djl.util.Pair;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.encoder4j.core.config.ConfigException;
+import io.encoder4j.models.HeadConfig;
 import io.encoder4j.models.MaskedLmHead;
 import io.encoder4j.models.MaskedLmModel;
+import io.encoder4j.models.QuestionAnsweringModel;
+import io.encoder4j.models.SequenceClassificationModel;
+import io.encoder4j.models.TaskModel;
+import io.encoder4j.models.TokenClassificationModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,14 +27,22 @@ import java.util.Map;
  * Runs a model in evaluation mode on a batch of token ids and returns a head's outputs as nested arrays, so that
  * encoder4j can be compared number for number with another implementation ({@code bin/encoder4j logits}).
  *
- * <p>Heads: {@code mlm} gives {@code logits} (B, N, V) at every position; {@code hidden} gives
- * {@code last_hidden_state} (B, N, E). Classification ({@code cls}) and question answering ({@code qa}) heads add
- * one case each to {@link #run} once the models have them.
+ * <p>Heads, as transformers names the outputs of the matching class:
+ * <ul>
+ *   <li>{@code mlm} (masked-LM models): {@code logits} (B, N, V) at every position;</li>
+ *   <li>{@code cls} (sequence classification): {@code logits} (B, L);</li>
+ *   <li>{@code qa} (question answering): {@code start_logits} and {@code end_logits} (B, N);</li>
+ *   <li>{@code token} (token classification): {@code logits} (B, N, L);</li>
+ *   <li>{@code hidden} (every model): {@code last_hidden_state} (B, N, E).</li>
+ * </ul>
+ * Without a global-attention mask, the model places its head's global attention itself (Longformer-style models:
+ * {@code <s>} for {@code cls}, the question for {@code qa}), as transformers' classes do when given none; a given
+ * mask replaces it, also as in transformers.
  */
 public final class ModelOutputs {
 
-    /** The heads {@code logits} knows, in the order of the issue. */
-    public static final List<String> HEADS = List.of("mlm", "cls", "qa", "hidden");
+    /** The heads {@code logits} knows. */
+    public static final List<String> HEADS = List.of("mlm", "cls", "qa", "token", "hidden");
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
@@ -119,13 +132,30 @@ public final class ModelOutputs {
         return out;
     }
 
+    /** The {@code --head} that gives a model's own outputs: mlm, cls, qa or token. */
+    public static String defaultHead(TaskModel model) {
+        return switch (model.head().type()) {
+            case HeadConfig.SEQUENCE_CLASSIFICATION -> "cls";
+            case HeadConfig.QUESTION_ANSWERING -> "qa";
+            case HeadConfig.TOKEN_CLASSIFICATION -> "token";
+            default -> "mlm";
+        };
+    }
+
     /**
      * Runs {@code head} on the batch and returns the JSON object the {@code logits} command writes.
      *
-     * @throws ConfigException for ids outside the vocabulary, a batch longer than the model's maximum, or a head
-     *     the model does not have
+     * @throws ConfigException for ids outside the vocabulary, a batch longer than the model's maximum, a question
+     *     without a separator (where the question gets global attention), or a head the model does not have
      */
-    public static Map<String, Object> run(MaskedLmModel model, Batch batch, String head) {
+    public static Map<String, Object> run(TaskModel model, Batch batch, String head) {
+        if (!HEADS.contains(head)) {
+            throw new ConfigException("--head " + head + " is not one of " + String.join(", ", HEADS));
+        }
+        if (!head.equals("hidden") && !head.equals(defaultHead(model))) {
+            throw new ConfigException("--head " + head + ": this is a " + model.head().type() + " model; its outputs "
+                    + "are --head " + defaultHead(model) + " and --head hidden");
+        }
         int b = batch.ids().length;
         int n = batch.ids()[0].length;
         int vocab = model.config().vocabSize();
@@ -146,27 +176,43 @@ public final class ModelOutputs {
         try (NDManager m = parent.newSubManager()) {
             NDArray ids = m.create(flatten(batch.ids()), new Shape(b, n));
             NDArray mask = m.create(flatten(batch.attentionMask()), new Shape(b, n));
-            NDArray global = batch.globalAttentionMask() == null ? null
-                    : m.create(flatten(batch.globalAttentionMask()), new Shape(b, n));
+            NDArray global = batch.globalAttentionMask() != null
+                    ? m.create(flatten(batch.globalAttentionMask()), new Shape(b, n))
+                    : automaticGlobalAttention(model, ids, mask);
             ParameterStore ps = new ParameterStore(m, false);
             Map<String, Object> out = new LinkedHashMap<>();
             switch (head) {
-                case "hidden" -> {
-                    NDArray hidden = model.encoder().encode(ps, ids, mask, global, false);
-                    out.put("last_hidden_state", nested(hidden));
-                }
+                case "hidden" -> out.put("last_hidden_state",
+                        nested(model.encoder().encode(ps, ids, mask, global, false)));
                 case "mlm" -> {
                     NDArray hidden = model.encoder().encode(ps, ids, mask, global, false);
                     long e = hidden.getShape().get(2);
-                    NDArray logits = maskedLmHead(model).logits(ps, hidden.reshape(b * (long) n, e), false);
+                    NDArray logits = maskedLmHead((MaskedLmModel) model).logits(ps, hidden.reshape(b * (long) n, e),
+                            false);
                     out.put("logits", nested(logits.reshape(b, n, vocab)));
                 }
-                case "cls", "qa" -> throw new ConfigException("--head " + head + ": this model has no "
-                        + (head.equals("cls") ? "classification" : "question-answering") + " head (masked-LM "
-                        + "models give mlm and hidden)");
-                default -> throw new ConfigException("--head " + head + " is not one of " + String.join(", ", HEADS));
+                case "cls" -> out.put("logits", nested2(((SequenceClassificationModel) model).logits(ps, ids, mask,
+                        global, false)));
+                case "qa" -> {
+                    QuestionAnsweringModel.SpanLogits span = ((QuestionAnsweringModel) model).logits(ps, ids, mask,
+                            global, false);
+                    out.put("start_logits", nested2(span.start()));
+                    out.put("end_logits", nested2(span.end()));
+                }
+                case "token" -> out.put("logits", nested(((TokenClassificationModel) model).logits(ps, ids, mask,
+                        global, false)));
+                default -> throw new IllegalStateException(head);
             }
             return out;
+        }
+    }
+
+    /** The head's own global attention (the question needs a separator: a one-line error otherwise). */
+    private static NDArray automaticGlobalAttention(TaskModel model, NDArray ids, NDArray mask) {
+        try {
+            return model.automaticGlobalAttention(ids, mask);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("ids: " + e.getMessage() + " (or give --global-attention-mask)", e);
         }
     }
 
@@ -185,6 +231,19 @@ public final class ModelOutputs {
         long[] out = new long[rows.length * n];
         for (int b = 0; b < rows.length; b++) {
             System.arraycopy(rows[b], 0, out, b * n, n);
+        }
+        return out;
+    }
+
+    /** (B, X) float array to nested float arrays. */
+    static float[][] nested2(NDArray x) {
+        long[] s = x.getShape().getShape();
+        float[] flat = x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        int b = (int) s[0];
+        int d = (int) s[1];
+        float[][] out = new float[b][d];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(flat, i * d, out[i], 0, d);
         }
         return out;
     }

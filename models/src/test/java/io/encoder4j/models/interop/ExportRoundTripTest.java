@@ -14,8 +14,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.encoder4j.core.attention.AttentionConfig;
 import io.encoder4j.core.attention.AttentionRegistry;
 import io.encoder4j.models.EncoderConfig;
+import io.encoder4j.models.EncoderPresets;
+import io.encoder4j.models.HeadConfig;
 import io.encoder4j.models.MaskedLmModel;
 import io.encoder4j.models.ModelDirectory;
+import io.encoder4j.models.SequenceClassificationModel;
+import io.encoder4j.models.TaskModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -70,7 +74,7 @@ class ExportRoundTripTest {
             case "blockwise" -> AttentionConfig.of(type, "num_blocks", 2);
             case "bigbird" -> AttentionConfig.of(type, "block_size", 2, "num_random_blocks", 1);
             case "linformer" -> AttentionConfig.of(type, "projected_length", 4);
-            case "nystrom" -> AttentionConfig.of(type, "num_landmarks", 4, "conv_kernel", 3);
+            case "nystrom" -> AttentionConfig.of(type, "num_landmarks", 4, "conv_kernel", 3, "pinv_init", "batch");
             case "long_short" -> AttentionConfig.of(type, "window", 4, "rank", 2);
             case "performer", "rfa" -> AttentionConfig.of(type, "num_features", 8);
             case "lsh" -> AttentionConfig.of(type, "num_buckets", 2, "chunk_size", 4);
@@ -95,6 +99,13 @@ class ExportRoundTripTest {
             out.add(Arguments.of(type, config(List.of(spec(type)), false, null), expected));
         }
         out.add(Arguments.of("pre-LN", config(null, true, null), HfFamily.ENCODER4J));
+        // Positions and residuals that no transformers family of these has.
+        out.add(Arguments.of("rope", EncoderPresets.with(config(null, false, null),
+                Map.of("position_encoding", "rope")), HfFamily.ENCODER4J));
+        out.add(Arguments.of("axial", EncoderPresets.with(config(null, false, null),
+                Map.of("position_encoding", "axial")), HfFamily.ENCODER4J));
+        out.add(Arguments.of("reversible", EncoderPresets.with(config(null, true, null),
+                Map.of("reversible", true)), HfFamily.ENCODER4J));
         out.add(Arguments.of("geglu", config(null, false, "geglu"), HfFamily.ENCODER4J));
         out.add(Arguments.of("per-layer list", config(List.of(spec("sliding_window"), spec("full")), false, null),
                 HfFamily.ENCODER4J));
@@ -127,6 +138,109 @@ class ExportRoundTripTest {
         }
     }
 
+    static Stream<Arguments> taskModels() {
+        HeadConfig tanh = new HeadConfig(HeadConfig.SEQUENCE_CLASSIFICATION, null, null, List.of("no", "yes"), 0.2f,
+                null, null);
+        HeadConfig gelu = new HeadConfig(HeadConfig.SEQUENCE_CLASSIFICATION, 3, HeadConfig.MULTI_LABEL, null, null,
+                null, HeadConfig.GELU);
+        HeadConfig regression = HeadConfig.sequenceClassification(1, null);
+        HeadConfig qa = HeadConfig.questionAnswering();
+        HeadConfig token = new HeadConfig(HeadConfig.TOKEN_CLASSIFICATION, null, null, List.of("O", "B", "I"), null,
+                null, null);
+        EncoderConfig full = config(null, false, null);
+        EncoderConfig longformer = config(List.of(spec("global")), false, null);
+        EncoderConfig window = config(List.of(spec("sliding_window")), false, null);
+        EncoderConfig nystrom = config(List.of(spec("nystrom")), false, null);
+        return Stream.of(
+                Arguments.of("full, tanh classifier", full, tanh, HfFamily.ROBERTA),
+                Arguments.of("full, regression", full, regression, HfFamily.ROBERTA),
+                // BigBird's classification head applies GELU: full attention with a GELU head is BigBird original_full.
+                Arguments.of("full, gelu classifier", full, gelu, HfFamily.BIG_BIRD),
+                Arguments.of("full, qa", full, qa, HfFamily.ROBERTA),
+                Arguments.of("full, token", full, token, HfFamily.ROBERTA),
+                Arguments.of("global, tanh classifier", longformer, tanh, HfFamily.LONGFORMER),
+                Arguments.of("global, qa", longformer, qa, HfFamily.LONGFORMER),
+                Arguments.of("global, token", longformer, token, HfFamily.LONGFORMER),
+                Arguments.of("global, gelu classifier", longformer, gelu, HfFamily.ENCODER4J),
+                // Longformer's classification and QA classes would place global attention the model never had.
+                Arguments.of("sliding window, qa", window, qa, HfFamily.ENCODER4J),
+                Arguments.of("sliding window, tanh classifier", window, tanh, HfFamily.ENCODER4J),
+                Arguments.of("sliding window, token", window, token, HfFamily.LONGFORMER),
+                Arguments.of("nystrom, gelu classifier", nystrom, gelu, HfFamily.NYSTROMFORMER),
+                Arguments.of("nystrom, tanh classifier", nystrom, tanh, HfFamily.ENCODER4J),
+                Arguments.of("nystrom, qa", nystrom, qa, HfFamily.NYSTROMFORMER),
+                Arguments.of("linformer, token", config(List.of(spec("linformer")), false, null), token,
+                        HfFamily.ENCODER4J),
+                Arguments.of("pre-LN, gelu classifier", config(null, true, null), gelu, HfFamily.ENCODER4J));
+    }
+
+    /**
+     * Every head exports as the family whose class computes the same thing ({@link HfConfigMapping#familyOf(
+     * EncoderConfig, HeadConfig)}) or else in encoder4j's layout, and comes back bit for bit with the same head
+     * config.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("taskModels")
+    void everyHeadExportsAndComesBack(String name, EncoderConfig config, HeadConfig head, HfFamily family)
+            throws Exception {
+        Engine.getInstance().setRandomSeed(9);
+        TaskModel model = TaskModel.create(config, head, manager);
+        Path hf = tmp.resolve("hf");
+        assertEquals(family, HfExporter.export(model, TOKENIZER, null, hf), name);
+        JsonNode written = new ObjectMapper().readTree(hf.resolve("config.json").toFile());
+        assertEquals(family.className(head.type()), written.get("architectures").get(0).asText(), name);
+        HfImporter.Imported back = HfImporter.load(hf, manager);
+        assertEquals(config, back.model().config(), name);
+        assertEquals(head, back.model().head(), name);
+        Map<String, float[]> before = RobertaInteropTest.values(model);
+        Map<String, float[]> after = RobertaInteropTest.values(back.model());
+        assertEquals(before.keySet(), after.keySet());
+        // BigBird numbers positions from 0: our rows before the first real token's (pad + 1) have no counterpart
+        // there, and only padded positions read the padding row (docs/interop.md).
+        int skipped = HfConfigMapping.positionShift(family, config.padTokenId()) * config.hiddenSize();
+        before.forEach((k, v) -> assertArrayEquals(k.endsWith("position_embeddings")
+                ? java.util.Arrays.copyOfRange(v, skipped, v.length) : v, k.endsWith("position_embeddings")
+                ? java.util.Arrays.copyOfRange(after.get(k), skipped, v.length) : after.get(k), name + " " + k));
+        ModelOutputs.Batch batch = new HfFixture("roberta-tiny").batch();
+        String outputs = ModelOutputs.defaultHead(model);
+        assertEquals(new ObjectMapper().valueToTree(ModelOutputs.run(model, batch, outputs)),
+                new ObjectMapper().valueToTree(ModelOutputs.run(back.model(), batch, outputs)), name);
+    }
+
+    @Test
+    void aModelImportedFromBigBirdStaysBigBirdWhereBigBirdsHeadComputesTheSame() throws Exception {
+        JsonNode source = new ObjectMapper().readTree(SafetensorsTest.resource("big_bird-tiny/config.json").toFile());
+        EncoderConfig full = config(null, false, null);
+        HfFamily token = HfExporter.export(TaskModel.create(full, HeadConfig.tokenClassification(3), manager),
+                TOKENIZER, source, tmp.resolve("token"));
+        assertEquals(HfFamily.BIG_BIRD, token);
+        // RoBERTa's tanh classification head is not BigBird's, nor its question answering: RoBERTa's classes.
+        assertEquals(HfFamily.ROBERTA, HfExporter.export(TaskModel.create(full,
+                HeadConfig.sequenceClassification(2, null), manager), TOKENIZER, source, tmp.resolve("cls")));
+        assertEquals(HfFamily.ROBERTA, HfExporter.export(TaskModel.create(full, HeadConfig.questionAnswering(),
+                manager), TOKENIZER, source, tmp.resolve("qa")));
+    }
+
+    @Test
+    void djlFormatCarriesTheHead() throws Exception {
+        Engine.getInstance().setRandomSeed(10);
+        HeadConfig head = new HeadConfig(HeadConfig.SEQUENCE_CLASSIFICATION, null, null, List.of("a", "b", "c"),
+                null, null, null);
+        TaskModel model = TaskModel.create(config(null, false, null), head, manager);
+        Path ours = tmp.resolve("ours");
+        ModelDirectory.save(model, TOKENIZER, ours);
+        Path djl = tmp.resolve("djl");
+        DjlExporter.export(ours, djl);
+        assertEquals(head, DjlExporter.readModelConfig(djl).head());
+        try (Model loaded = DjlExporter.load(djl)) {
+            assertTrue(loaded.getBlock() instanceof SequenceClassificationModel);
+            Map<String, float[]> before = RobertaInteropTest.values(model);
+            for (Pair<String, Parameter> p : loaded.getBlock().getParameters()) {
+                assertArrayEquals(before.get(p.getKey()), p.getValue().getArray().toFloatArray(), p.getKey());
+            }
+        }
+    }
+
     @Test
     void aSlidingWindowExportsAsLongformerAndComesBackAsGlobalAttentionOnceItsGlobalProjectionsChange()
             throws Exception {
@@ -145,7 +259,7 @@ class ExportRoundTripTest {
         changed[0] += 1;
         tensors.put(global, Safetensors.Tensor.f32(tensors.get(global).shape(), changed));
         Safetensors.write(hf.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
-        MaskedLmModel back = HfImporter.load(hf, manager).model();
+        TaskModel back = HfImporter.load(hf, manager).model();
         assertEquals("global", back.config().attention().get(0).type());
         assertEquals(4, back.config().attention().get(0).window());
         // Without global tokens it is still the sliding window it was.

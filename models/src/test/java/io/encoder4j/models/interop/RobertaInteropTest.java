@@ -18,6 +18,7 @@ import io.encoder4j.core.io.FileTrees;
 import io.encoder4j.models.EncoderConfig;
 import io.encoder4j.models.MaskedLmModel;
 import io.encoder4j.models.ModelDirectory;
+import io.encoder4j.models.TaskModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -116,7 +117,7 @@ class RobertaInteropTest {
         MaskedLmModel model = MaskedLmModel.create(config, manager);
         Path hf = tmp.resolve("hf");
         HfExporter.export(model, fixture.dir.resolve("tokenizer.json"), null, hf);
-        MaskedLmModel back = HfImporter.load(hf, manager).model();
+        TaskModel back = HfImporter.load(hf, manager).model();
         assertEquals(config, back.config());
         Map<String, float[]> before = values(model);
         Map<String, float[]> after = values(back);
@@ -132,7 +133,7 @@ class RobertaInteropTest {
         }
     }
 
-    static Map<String, float[]> values(MaskedLmModel model) {
+    static Map<String, float[]> values(ai.djl.nn.Block model) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : model.getParameters()) {
             out.put(p.getKey(), p.getValue().getArray().toFloatArray());
@@ -262,7 +263,7 @@ class RobertaInteropTest {
                 rounded.put(name, back);
                 return new Safetensors.Tensor(dtype, tensor.shape(), b);
             }));
-            MaskedLmModel model = HfImporter.load(dir, manager).model();
+            TaskModel model = HfImporter.load(dir, manager).model();
             Map<String, Safetensors.Tensor> exported = HfExporter.tensors(model, HfFamily.ROBERTA);
             rounded.forEach((name, v) -> assertArrayEquals(v, exported.get(name).toFloats(), dtype + " " + name));
             FileTrees.deleteRecursively(dir);

@@ -57,27 +57,21 @@ class TransformersFamiliesTest {
     }
 
     /**
-     * Nyströmformer: the same computation as transformers' except where the pseudo-inverse iteration starts
-     * (docs/interop.md). transformers scales A^T by one maximum over the whole batch and every head, encoder4j per
-     * matrix; six iterations do not converge on these matrices, so the start shows in the logits. Against
-     * transformers run with encoder4j's start (the fixture's {@code *_pinv_init_per_matrix} outputs) the outputs
-     * agree; against stock transformers they do not, and this test measures by how much.
+     * Nyströmformer: transformers starts the pseudo-inverse iteration from one scale for the whole batch and every
+     * head; imported models get {@code pinv_init: batch}, the same start, and compute what transformers computes.
      */
     @org.junit.jupiter.api.Test
-    void nystromformerEqualsTransformersUpToThePseudoInverseStart() throws Exception {
+    void nystromformerEqualsTransformers() throws Exception {
         HfFixture fixture = new HfFixture("nystromformer-tiny");
         HfImporter.Imported imported = HfImporter.load(fixture.dir, manager);
         assertEquals(HfFamily.NYSTROMFORMER, imported.family());
+        assertEquals("batch", imported.model().config().attentionOf(0).pinvInit());
         ModelOutputs.Batch batch = fixture.batch();
         Map<String, Object> mlm = ModelOutputs.run(imported.model(), batch, "mlm");
         Map<String, Object> hidden = ModelOutputs.run(imported.model(), batch, "hidden");
-        double logits = fixture.maxAbsDifference(Map.of("logits_pinv_init_per_matrix", mlm.get("logits")),
-                "logits_pinv_init_per_matrix", null);
-        double states = fixture.maxAbsDifference(Map.of("last_hidden_state_pinv_init_per_matrix",
-                hidden.get("last_hidden_state")), "last_hidden_state_pinv_init_per_matrix", null);
-        double stock = fixture.maxAbsDifference(mlm, "logits", null);
-        System.out.printf("nystromformer-tiny: max |logit difference| %.3g with encoder4j's pseudo-inverse start "
-                + "(hidden %.3g); %.3g against stock transformers%n", logits, states, stock);
+        double logits = fixture.maxAbsDifference(mlm, "logits", null);
+        double states = fixture.maxAbsDifference(hidden, "last_hidden_state", null);
+        System.out.printf("nystromformer-tiny: max |logit difference| %.3g (hidden %.3g)%n", logits, states);
         assertTrue(logits < RobertaInteropTest.TOLERANCE, "max logit difference " + logits);
         assertTrue(states < RobertaInteropTest.TOLERANCE, "max hidden difference " + states);
     }

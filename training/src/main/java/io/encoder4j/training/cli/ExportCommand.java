@@ -1,5 +1,6 @@
 package io.encoder4j.training.cli;
 
+import io.encoder4j.models.ModelDirectory;
 import io.encoder4j.models.interop.DjlExporter;
 import io.encoder4j.models.interop.HfExporter;
 import io.encoder4j.models.interop.HfFamily;
@@ -14,9 +15,10 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code export <run-or-model-dir> <out-dir> [--format hf|djl]} (docs/interop.md). */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Export a trained model for use elsewhere: 'hf' writes a Hugging Face transformers checkpoint "
-                + "(config.json, model.safetensors, tokenizer files) of the matching class (RobertaForMaskedLM, "
-                + "LongformerForMaskedLM, NystromformerForMaskedLM, or encoder4j's own layout for attention types "
-                + "transformers lacks); 'djl' writes DJL's model-0000.params with model.json and tokenizer.json.",
+                + "(config.json, model.safetensors, tokenizer files) of the class matching its attention and head "
+                + "(Roberta, Longformer, Nystromformer or BigBird ForMaskedLM, ForSequenceClassification, "
+                + "ForQuestionAnswering or ForTokenClassification; encoder4j's own layout where transformers has no "
+                + "class computing the same); 'djl' writes DJL's model-0000.params with model.json and tokenizer.json.",
                 "The output directory must not exist or be empty; it appears only when complete."})
 final class ExportCommand implements Callable<Integer> {
 
@@ -40,8 +42,9 @@ final class ExportCommand implements Callable<Integer> {
         switch (format) {
             case "hf" -> {
                 HfFamily family = HfExporter.export(modelDir, out);
+                String headType = ModelDirectory.readConfig(modelDir).head().type();
                 spec.commandLine().getOut().println("exported " + modelDir + " to " + out + " as "
-                        + family.maskedLmClass() + " (model_type " + family.modelType() + ")");
+                        + family.className(headType) + " (model_type " + family.modelType() + ")");
             }
             case "djl" -> {
                 DjlExporter.export(modelDir, out);

@@ -11,8 +11,9 @@ import picocli.CommandLine.Spec;
 /** {@code import <hf-dir> <out-dir>} (docs/interop.md). */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Import a local Hugging Face transformers checkpoint (RoBERTa, Longformer, Nystromformer, "
-                + "BigBird or an encoder4j export; safetensors in F32, F16 or BF16) as an encoder4j model directory, "
-                + "ready for further pretraining or fine-tuning.",
+                + "BigBird or an encoder4j export; *ForMaskedLM, *ForSequenceClassification, *ForQuestionAnswering or "
+                + "*ForTokenClassification; safetensors in F32, F16 or BF16) as an encoder4j model directory with the "
+                + "same head (labels from id2label), ready for further pretraining or fine-tuning.",
                 "The output directory must not exist or be empty; it appears only when complete."})
 final class ImportCommand implements Callable<Integer> {
 
@@ -30,10 +31,10 @@ final class ImportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HfImporter.Imported imported = HfImporter.importTo(source, out);
         var printer = spec.commandLine().getOut();
-        printer.println("imported " + imported.family().maskedLmClass() + " from " + source + " to " + out);
+        printer.println("imported " + imported.className() + " from " + source + " to " + out);
         if (!imported.skipped().isEmpty()) {
-            printer.println("not used by the masked-LM model and not imported: " + String.join(", ",
-                    imported.skipped()));
+            printer.println("not used by the " + imported.className() + " model and not imported: "
+                    + String.join(", ", imported.skipped()));
         }
         return 0;
     }

@@ -1,8 +1,8 @@
 package io.encoder4j.training.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.encoder4j.models.MaskedLmModel;
 import io.encoder4j.models.ModelDirectory;
+import io.encoder4j.models.TaskModel;
 import io.encoder4j.models.interop.HfImporter;
 import io.encoder4j.models.interop.ModelOutputs;
 import java.io.BufferedWriter;
@@ -21,8 +21,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "logits", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a model in evaluation mode on a batch of token ids (a JSON array of arrays; shorter rows "
                 + "are padded) and write the head's outputs as nested JSON arrays of floats: {\"logits\": ...} for "
-                + "mlm, {\"last_hidden_state\": ...} for hidden. The model directory may be an encoder4j model, a "
-                + "run directory, or a Hugging Face checkpoint (imported in memory).",
+                + "mlm (B,N,V), cls (B,L) and token (B,N,L); {\"start_logits\": ..., \"end_logits\": ...} for qa "
+                + "(B,N); {\"last_hidden_state\": ...} for hidden (B,N,E). The model directory may be an encoder4j "
+                + "model, a run directory, or a Hugging Face checkpoint of a *ForMaskedLM, "
+                + "*ForSequenceClassification, *ForQuestionAnswering or *ForTokenClassification class (imported in "
+                + "memory). Without --global-attention-mask, classification and QA models of Longformer-style "
+                + "attention place global attention on <s> / the question themselves, as transformers does.",
                 "Steps to compare with transformers: docs/interop.md."})
 final class LogitsCommand implements Callable<Integer> {
 
@@ -43,8 +47,8 @@ final class LogitsCommand implements Callable<Integer> {
             description = "1 at tokens with global attention (Longformer), the shape of the ids.")
     Path globalAttentionMask;
 
-    @Option(names = "--head", paramLabel = "mlm|cls|qa|hidden", defaultValue = "mlm",
-            description = "Which outputs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--head", paramLabel = "mlm|cls|qa|token|hidden",
+            description = "Which outputs (default: the model's own head: mlm, cls, qa or token).")
     String head;
 
     @Option(names = "--out", paramLabel = "FILE.json", description = "Write here instead of standard output.")
@@ -52,20 +56,21 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!ModelOutputs.HEADS.contains(head)) {
+        if (head != null && !ModelOutputs.HEADS.contains(head)) {
             throw new io.encoder4j.core.config.ConfigException("--head must be one of "
                     + String.join(", ", ModelOutputs.HEADS) + ", got '" + head + "'");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            MaskedLmModel model;
+            TaskModel model;
             if (HfImporter.isHfDirectory(modelDir)) {
                 model = HfImporter.load(modelDir, manager).model();
             } else {
-                model = ModelDirectory.load(ModelDirectories.resolveOurs(modelDir), manager, MaskedLmModel.class);
+                model = ModelDirectory.load(ModelDirectories.resolveOurs(modelDir), manager);
             }
             ModelOutputs.Batch batch = ModelOutputs.readBatch(ids, attentionMask, globalAttentionMask,
                     model.config().padTokenId());
-            Map<String, Object> outputs = ModelOutputs.run(model, batch, head);
+            Map<String, Object> outputs = ModelOutputs.run(model, batch,
+                    head == null ? ModelOutputs.defaultHead(model) : head);
             if (out == null) {
                 Writer w = spec.commandLine().getOut();
                 ModelOutputs.write(outputs, w);

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,9 +79,7 @@ public final class MetricsLog implements AutoCloseable {
     private void remember(JsonNode row) {
         long step = row.get("step").asLong();
         String split = row.get("split").asText();
-        Iterator<Map.Entry<String, JsonNode>> fields = row.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> e = fields.next();
+        for (Map.Entry<String, JsonNode> e : row.properties()) {
             if (e.getValue().isNumber() && !e.getKey().equals("step")) {
                 series.computeIfAbsent(split, s -> new LinkedHashMap<>())
                         .computeIfAbsent(e.getKey(), k -> new ArrayList<>())

@@ -75,6 +75,71 @@ class InteropCommandsTest {
         assertEquals(32, hidden.get(1).get(3).size());
     }
 
+    /** The largest absolute difference between two nested JSON arrays of numbers of the same shape. */
+    private static double maxDifference(JsonNode a, JsonNode b) {
+        if (!a.isArray()) {
+            return Math.abs(a.asDouble() - b.asDouble());
+        }
+        assertEquals(a.size(), b.size());
+        double max = 0;
+        for (int i = 0; i < a.size(); i++) {
+            max = Math.max(max, maxDifference(a.get(i), b.get(i)));
+        }
+        return max;
+    }
+
+    /**
+     * A transformers question-answering checkpoint and a classification one: imported and exported, their outputs
+     * from {@code logits} (the model's own head by default) are transformers' start and end logits and class logits.
+     */
+    @Test
+    void taskHeadsThroughTheCommandLine() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Path qa = Path.of("../models/src/test/resources/hf/longformer-qa-tiny");
+        JsonNode expected = json.readTree(qa.resolve("expected.json").toFile());
+        Path ids = tmp.resolve("ids.json");
+        Files.writeString(ids, expected.get("input_ids").toString());
+        Path mask = tmp.resolve("mask.json");
+        Files.writeString(mask, expected.get("attention_mask").toString());
+        Path ours = tmp.resolve("ours");
+        assertEquals(0, run("import", qa.toString(), ours.toString()), err.toString());
+        assertTrue(out.toString().contains("imported LongformerForQuestionAnswering"), out.toString());
+        Path hf = tmp.resolve("hf");
+        assertEquals(0, run("export", ours.toString(), hf.toString()), err.toString());
+        assertTrue(out.toString().contains("as LongformerForQuestionAnswering"), out.toString());
+        Path result = tmp.resolve("qa.json");
+        // No global-attention mask: the question gets it, as in LongformerForQuestionAnswering.
+        assertEquals(0, run("logits", hf.toString(), ids.toString(), "--attention-mask", mask.toString(), "--out",
+                result.toString()), err.toString());
+        JsonNode logits = json.readTree(result.toFile());
+        for (String key : new String[] {"start_logits", "end_logits"}) {
+            // Real positions, as TransformersFamiliesTest compares Longformer.
+            for (int b = 0; b < logits.get(key).size(); b++) {
+                for (int n = 0; n < logits.get(key).get(b).size(); n++) {
+                    if (expected.get("attention_mask").get(b).get(n).asInt() == 1) {
+                        double d = Math.abs(logits.get(key).get(b).get(n).asDouble()
+                                - expected.get(key).get(b).get(n).asDouble());
+                        assertTrue(d < 1e-4, key + " " + b + "," + n + ": " + d);
+                    }
+                }
+            }
+        }
+
+        Path cls = Path.of("../models/src/test/resources/hf/roberta-cls-tiny");
+        JsonNode clsExpected = json.readTree(cls.resolve("expected.json").toFile());
+        Files.writeString(ids, clsExpected.get("input_ids").toString());
+        Files.writeString(mask, clsExpected.get("attention_mask").toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("logits", cls.toString(), ids.toString(), "--attention-mask", mask.toString(), "--head",
+                "cls"), err.toString());
+        double d = maxDifference(json.readTree(out.toString()).get("logits"), clsExpected.get("logits"));
+        assertTrue(d < 1e-4, "max logit difference " + d);
+
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("logits", cls.toString(), ids.toString(), "--head", "qa"));
+        assertTrue(err.toString().contains("this is a sequence_classification model"), err.toString());
+    }
+
     @Test
     void badInputIsOneLineAndWritesNothing() throws Exception {
         Path out1 = tmp.resolve("out1");

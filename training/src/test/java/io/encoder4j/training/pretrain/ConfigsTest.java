@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.encoder4j.core.config.ConfigLoader;
+import io.encoder4j.datasets.prepare.PrepareJobConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,9 +38,12 @@ class ConfigsTest {
         List<Path> jobs = yaml(configs());
         assertFalse(jobs.isEmpty());
         for (Path job : jobs) {
+            // The file name says which command runs it.
             String name = job.getFileName().toString();
             Class<?> type = name.startsWith("finetune-") ? io.encoder4j.training.finetune.FinetuneJobConfig.class
-                    : name.startsWith("prepare-") ? io.encoder4j.datasets.prepare.PrepareJobConfig.class
+                    : name.startsWith("prepare-") ? PrepareJobConfig.class
+                    : PretrainJobConfig.class;
+            ConfigLoader.load(job, type, List.of());
                     : PretrainJobConfig.class;
             ConfigLoader.load(job, type, List.of());
         }
