@@ -44,8 +44,6 @@ class ConfigsTest {
                     : name.startsWith("prepare-") ? PrepareJobConfig.class
                     : PretrainJobConfig.class;
             ConfigLoader.load(job, type, List.of());
-                    : PretrainJobConfig.class;
-            ConfigLoader.load(job, type, List.of());
         }
         PretrainJobConfig composed = ConfigLoader.load(configs().resolve("pretrain-roberta-base.yaml"),
                 PretrainJobConfig.class, List.of());
