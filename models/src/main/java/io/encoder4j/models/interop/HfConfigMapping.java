@@ -359,11 +359,12 @@ public final class HfConfigMapping {
     }
 
     /** The double whose shortest decimal is the float's (1e-5f as 1e-5, not 9.999999747378752e-6). */
-    private static double decimal(float f) {
+    static double decimal(float f) {
         return Double.parseDouble(Float.toString(f));
     }
 
-    private static String rootMessage(Throwable e) {
+    /** The message of the innermost cause: what a user can act on. */
+    static String rootMessage(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

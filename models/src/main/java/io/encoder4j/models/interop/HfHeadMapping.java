@@ -105,7 +105,8 @@ public final class HfHeadMapping {
             try {
                 head = ConfigLoader.mapper().convertValue(c.get(ENCODER4J_HEAD_FIELD), HeadConfig.class);
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(file + ": " + ENCODER4J_HEAD_FIELD + ": " + rootMessage(e), e);
+                throw new ConfigException(file + ": " + ENCODER4J_HEAD_FIELD + ": "
+                        + HfConfigMapping.rootMessage(e), e);
             }
             if (!head.type().equals(type)) {
                 throw new ConfigException(file + ": " + ENCODER4J_HEAD_FIELD + ".type '" + head.type()
@@ -319,7 +320,7 @@ public final class HfHeadMapping {
             c.remove("problem_type");
         }
         if (head.classifierDropout() != null) {
-            c.put("classifier_dropout", decimal(head.classifierDropout()));
+            c.put("classifier_dropout", HfConfigMapping.decimal(head.classifierDropout()));
         } else {
             // RoBERTa's and BigBird's heads then use hidden_dropout_prob, as encoder4j's do.
             c.putNull("classifier_dropout");
@@ -329,15 +330,4 @@ public final class HfHeadMapping {
         }
     }
 
-    private static double decimal(float f) {
-        return Double.parseDouble(Float.toString(f));
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage();
-    }
 }
