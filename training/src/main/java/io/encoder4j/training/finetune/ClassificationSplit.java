@@ -30,24 +30,8 @@ record ClassificationSplit(List<ClassificationExample> train, List<Classificatio
             return new ClassificationSplit(all, ClassificationReader.read(Path.of(data.validation()), data),
                     data.labels());
         }
-        // A seeded Fisher-Yates shuffle of the row indices: the first ceil(f * n) are held out, in file order.
         int n = all.size();
-        int held = (int) Math.max(1, Math.ceil(job.data().validationFractionOrDefault() * n));
-        int[] index = new int[n];
-        for (int i = 0; i < n; i++) {
-            index[i] = i;
-        }
-        Random random = new Random(job.run().seed() * 0x9E3779B97F4A7C15L + 0x5111L);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = index[i];
-            index[i] = index[j];
-            index[j] = t;
-        }
-        boolean[] isHeld = new boolean[n];
-        for (int i = 0; i < held; i++) {
-            isHeld[index[i]] = true;
-        }
+        boolean[] isHeld = heldOut(n, job.data().validationFractionOrDefault(), job.run().seed());
         List<ClassificationExample> train = new ArrayList<>();
         List<ClassificationExample> validation = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -59,5 +43,26 @@ record ClassificationSplit(List<ClassificationExample> train, List<Classificatio
                     .toList()).names();
         }
         return new ClassificationSplit(train, validation, labels);
+    }
+
+    /** A seeded Fisher-Yates shuffle of {@code n} row indices: the first ceil(f * n) are held out. */
+    static boolean[] heldOut(int n, double fraction, long seed) {
+        int held = (int) Math.max(1, Math.ceil(fraction * n));
+        int[] index = new int[n];
+        for (int i = 0; i < n; i++) {
+            index[i] = i;
+        }
+        Random random = new Random(seed * 0x9E3779B97F4A7C15L + 0x5111L);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = index[i];
+            index[i] = index[j];
+            index[j] = t;
+        }
+        boolean[] isHeld = new boolean[n];
+        for (int i = 0; i < held; i++) {
+            isHeld[index[i]] = true;
+        }
+        return isHeld;
     }
 }

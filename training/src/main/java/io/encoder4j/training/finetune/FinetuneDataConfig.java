@@ -10,7 +10,10 @@ import java.util.List;
  * the keys of {@link ClassificationDataConfig}; question answering reads one SQuAD-format {@code train} file and,
  * without a {@code validation} file, holds out {@code validation_fraction} of its articles (split by article, so
  * no paragraph of a validation article is trained on), windowed with {@code max_length}, {@code doc_stride},
- * {@code max_query_length}.
+ * {@code max_query_length}. Token classification reads CoNLL or JSONL {@code train} / {@code validation} files
+ * ({@code TaggedReader}; {@code text_column} / {@code label_column} name the JSONL fields, default {@code tokens} /
+ * {@code tags}; {@code labels} fixes the tag set) and holds out {@code validation_fraction} of the sentences without a
+ * validation file.
  *
  * @param labelSeparator multi-label classification: the separator between the label names of one row
  *     (default {@code ,})
@@ -70,6 +73,34 @@ public record FinetuneDataConfig(
         }
         if (maxQueryLength != null) {
             set.add("max_query_length");
+        }
+        return set;
+    }
+
+    /** The token-classification reading settings: tokens field, tags field, max length. */
+    public String tokensField() {
+        return textColumn == null ? "tokens" : textColumn;
+    }
+
+    public String tagsField() {
+        return labelColumn == null ? "tags" : labelColumn;
+    }
+
+    public int taggingMaxLength() {
+        return maxLength == null ? 512 : maxLength;
+    }
+
+    /** Keys that token classification does not read. */
+    List<String> taggingForeignKeysSet() {
+        List<String> set = qaOnlyKeysSet();
+        if (format != null) {
+            set.add("format");
+        }
+        if (columns != null) {
+            set.add("columns");
+        }
+        if (textPairColumn != null) {
+            set.add("text_pair_column");
         }
         return set;
     }

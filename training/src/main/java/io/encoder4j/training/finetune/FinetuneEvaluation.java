@@ -11,12 +11,15 @@ import io.encoder4j.datasets.tasks.qa.QaFeatures;
 import io.encoder4j.datasets.tasks.qa.SquadExample;
 import io.encoder4j.datasets.tasks.qa.SquadReader;
 import io.encoder4j.datasets.tasks.qa.SquadSplit;
+import io.encoder4j.datasets.tasks.tagging.TaggedExample;
+import io.encoder4j.datasets.tasks.tagging.TokenClassificationFeatures;
 import io.encoder4j.datasets.tokenizer.TextTokenizer;
 import io.encoder4j.models.HeadConfig;
 import io.encoder4j.models.ModelDirectory;
 import io.encoder4j.models.QuestionAnsweringModel;
 import io.encoder4j.models.SequenceClassificationModel;
 import io.encoder4j.models.TaskModel;
+import io.encoder4j.models.TokenClassificationModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +29,8 @@ import java.util.Map;
 
 /**
  * {@code encoder4j evaluate <model-dir> <job.yaml>}: the metrics of a fine-tuned model on a split of the job's data,
- * the same numbers the job's evaluations log: accuracy, macro-F1, MCC (classification), MSE (regression), exact
+ * the same numbers the job's evaluations log: accuracy, macro-F1, MCC (classification), MSE (regression), token accuracy
+ * and entity precision / recall / F1 (token classification), exact
  * match and F1 (QA, on the job's held-out articles unless the job names a validation file).
  */
 public final class FinetuneEvaluation {
@@ -65,6 +69,17 @@ public final class FinetuneEvaluation {
                 out.putAll(ClassificationTask.metrics(problem,
                         ClassificationTask.predict(classifier, manager, ds, batch, 0), targets.targets(ds),
                         targets.width()));
+            } else if (job.task().equals(FinetuneJobConfig.TOKEN_CLASSIFICATION)) {
+                TokenClassificationModel tagger = as(model, TokenClassificationModel.class, dir);
+                TaggedSplit rows = TaggedSplit.of(job);
+                List<TaggedExample> examples = split.equals("train") ? rows.train() : rows.validation();
+                LabelMap labels = LabelMap.of(savedTags(dir));
+                TokenClassificationFeatures features = TokenClassificationFeatures.encode(examples, labels, tokenizer,
+                        job.data().taggingMaxLength());
+                out.put("file", split.equals("train") || job.data().validation() == null ? job.data().train()
+                        : job.data().validation());
+                out.putAll(TokenClassificationTask.metrics(examples,
+                        TokenClassificationTask.predict(tagger, manager, features, batch, 0), labels));
             } else {
                 QuestionAnsweringModel qa = as(model, QuestionAnsweringModel.class, dir);
                 List<SquadExample> examples = qaSplit(job, split);
@@ -101,6 +116,20 @@ public final class FinetuneEvaluation {
         if (head == null) {
             throw new ConfigException(dir + ": no " + LabelMap.FILE_NAME + " and no head.labels: the label names "
                     + "of this classifier are unknown");
+        }
+        return head;
+    }
+
+    /** The tag names saved with a token classifier ({@code labels.json}, else the head's). */
+    static List<String> savedTags(Path dir) {
+        Path file = dir.resolve(LabelMap.FILE_NAME);
+        if (Files.isRegularFile(file)) {
+            return LabelMap.read(file).names();
+        }
+        List<String> head = ModelDirectory.readConfig(dir).head().labels();
+        if (head == null) {
+            throw new ConfigException(dir + ": no " + LabelMap.FILE_NAME + " and no head.labels: the tag names "
+                    + "of this model are unknown");
         }
         return head;
     }

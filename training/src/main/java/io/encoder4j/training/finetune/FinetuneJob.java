@@ -15,6 +15,7 @@ import io.encoder4j.datasets.tasks.qa.QaFeatures;
 import io.encoder4j.datasets.tasks.qa.SquadExample;
 import io.encoder4j.datasets.tasks.qa.SquadReader;
 import io.encoder4j.datasets.tasks.qa.SquadSplit;
+import io.encoder4j.datasets.tasks.tagging.TokenClassificationFeatures;
 import io.encoder4j.datasets.tokenizer.TextTokenizer;
 import io.encoder4j.models.EncoderConfig;
 import io.encoder4j.models.HeadConfig;
@@ -23,6 +24,7 @@ import io.encoder4j.models.ModelDirectory;
 import io.encoder4j.models.QuestionAnsweringModel;
 import io.encoder4j.models.SequenceClassificationModel;
 import io.encoder4j.models.TaskModel;
+import io.encoder4j.models.TokenClassificationModel;
 import io.encoder4j.training.loop.DeviceSelection;
 import io.encoder4j.training.loop.RunContext;
 import io.encoder4j.training.loop.Trainer;
@@ -41,10 +43,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code encoder4j finetune job.yaml}: a classification or extractive-QA head trained on top of a pretrained
+ * {@code encoder4j finetune job.yaml}: a classification, extractive-QA or token-classification head trained on top of a pretrained
  * encoder (or from scratch) through the {@link Trainer}, in a run directory like pretraining's: {@code config.yaml},
  * {@code metrics.jsonl}, {@code tb/}, {@code checkpoints/}, {@code model/} (with {@code labels.json} for
- * classification), {@code loss.png}, the best metric's curve ({@code accuracy.png}, {@code f1.png}, ...),
+ * classification and tagging), {@code loss.png}, the best metric's curve ({@code accuracy.png}, {@code f1.png}, ...),
  * {@code summary.json}. {@link #resume} continues a run from its latest checkpoint.
  */
 public final class FinetuneJob {
@@ -174,7 +176,9 @@ public final class FinetuneJob {
             TrainingTask<?> task;
             long trainRows;
             int maxLength = job.task().equals(FinetuneJobConfig.CLASSIFICATION)
-                    ? job.data().classification().maxLength() : job.data().windowing().maxLength();
+                    ? job.data().classification().maxLength()
+                    : job.task().equals(FinetuneJobConfig.TOKEN_CLASSIFICATION) ? job.data().taggingMaxLength()
+                    : job.data().windowing().maxLength();
             EncoderConfig encoder = encoderOf(job, pretrained, tokenizer, maxLength);
             if (job.task().equals(FinetuneJobConfig.CLASSIFICATION)) {
                 ClassificationDataConfig data = job.data().classification();
@@ -202,6 +206,23 @@ public final class FinetuneJob {
                 task = new ClassificationTask(model, manager, train, validation, targets, training.batchSize(),
                         training.gradientAccumulationSteps(), job.run().seed(), training.evalBatches(),
                         tokenizerJson);
+            } else if (job.task().equals(FinetuneJobConfig.TOKEN_CLASSIFICATION)) {
+                TaggedSplit split = TaggedSplit.of(job);
+                TokenClassificationFeatures train = TokenClassificationFeatures.encode(split.train(), split.labels(),
+                        tokenizer, maxLength);
+                TokenClassificationFeatures validation = TokenClassificationFeatures.encode(split.validation(),
+                        split.labels(), tokenizer, maxLength);
+                HeadConfig head = new HeadConfig(HeadConfig.TOKEN_CLASSIFICATION, split.labels().size(), null,
+                        split.labels().names(), job.head().classifierDropout(), null);
+                TokenClassificationModel model = (TokenClassificationModel) buildModel(checkpoint, pretrained,
+                        encoder, head, manager, TokenClassificationModel.class);
+                LOG.info("Data: {} training sentences, {} validation sentences, tags {} ({} / {} sentences truncated "
+                                + "to {} tokens)", train.size(), validation.size(), split.labels().names(),
+                        train.truncatedCount(), validation.truncatedCount(), maxLength);
+                trainRows = train.size();
+                task = new TokenClassificationTask(model, manager, train, split.validation(), validation,
+                        split.labels(), training.batchSize(), training.gradientAccumulationSteps(),
+                        job.run().seed(), training.evalBatches(), tokenizerJson);
             } else {
                 List<SquadExample> all = SquadReader.read(Path.of(job.data().train()));
                 SquadSplit split = job.data().validation() != null

@@ -10,14 +10,14 @@ import java.util.List;
  * loaded.
  *
  * <pre>{@code
- * task: classification            # or question_answering
+ * task: classification            # or question_answering, token_classification
  * model: {pretrained: runs/quickstart/model}
  * head: {problem_type: single_label_classification, classifier_dropout: 0.1}
  * data: {train: ..., validation: ..., columns: [label, text], max_length: 128}
  * training: {...}
  * }</pre>
  *
- * @param task {@code classification} or {@code question_answering}
+ * @param task {@code classification}, {@code question_answering} or {@code token_classification}
  */
 public record FinetuneJobConfig(
         RunConfig run, String task, FinetuneModelConfig model, FinetuneHeadConfig head, FinetuneDataConfig data,
@@ -25,7 +25,8 @@ public record FinetuneJobConfig(
 
     public static final String CLASSIFICATION = "classification";
     public static final String QUESTION_ANSWERING = "question_answering";
-    public static final List<String> TASKS = List.of(CLASSIFICATION, QUESTION_ANSWERING);
+    public static final String TOKEN_CLASSIFICATION = "token_classification";
+    public static final List<String> TASKS = List.of(CLASSIFICATION, QUESTION_ANSWERING, TOKEN_CLASSIFICATION);
 
     public FinetuneJobConfig {
         run = run == null ? RunConfig.defaults() : run;
@@ -43,16 +44,17 @@ public record FinetuneJobConfig(
             throw new IllegalArgumentException("data: missing: at least data.train");
         }
         training = training == null ? TrainingConfig.defaults() : training;
-        List<String> foreign = task.equals(CLASSIFICATION) ? data.qaOnlyKeysSet() : data.classificationOnlyKeysSet();
+        List<String> foreign = task.equals(CLASSIFICATION) ? data.qaOnlyKeysSet()
+                : task.equals(TOKEN_CLASSIFICATION) ? data.taggingForeignKeysSet() : data.classificationOnlyKeysSet();
         if (!foreign.isEmpty()) {
             throw new IllegalArgumentException("data." + foreign.get(0) + " does not apply to task " + task);
         }
-        if (task.equals(QUESTION_ANSWERING) && head.problemType() != null) {
+        if (!task.equals(CLASSIFICATION) && head.problemType() != null) {
             throw new IllegalArgumentException("head.problem_type does not apply to task " + task);
         }
         if (task.equals(CLASSIFICATION)) {
             data.classification(); // its own checks, now
-        } else {
+        } else if (task.equals(QUESTION_ANSWERING)) {
             data.windowing();
         }
     }

@@ -16,12 +16,16 @@ import io.encoder4j.datasets.tasks.qa.QaPrediction;
 import io.encoder4j.datasets.tasks.qa.QaWindowing;
 import io.encoder4j.datasets.tasks.qa.SquadExample;
 import io.encoder4j.datasets.tasks.qa.SquadReader;
+import io.encoder4j.datasets.tasks.tagging.TaggedExample;
+import io.encoder4j.datasets.tasks.tagging.TaggedReader;
+import io.encoder4j.datasets.tasks.tagging.TokenClassificationFeatures;
 import io.encoder4j.datasets.tokenizer.TextTokenizer;
 import io.encoder4j.models.HeadConfig;
 import io.encoder4j.models.ModelDirectory;
 import io.encoder4j.models.QuestionAnsweringModel;
 import io.encoder4j.models.SequenceClassificationModel;
 import io.encoder4j.models.TaskModel;
+import io.encoder4j.models.TokenClassificationModel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +39,8 @@ import java.util.List;
  * (labels not needed) and writes {@code {"label": ..., "probabilities": {...}}} (multi-label: {@code "labels"}, the
  * names whose probability exceeds 0.5; regression: {@code {"value": ...}}). Question answering reads a SQuAD JSON
  * file or JSONL rows {@code {"id", "question", "context"}} and writes {@code {"id", "answer", "start", "score"}}
- * ({@code start}: the answer's first character in the context).
+ * ({@code start}: the answer's first character in the context). Token classification reads CoNLL or JSONL
+ * sentences and writes {@code {"tokens": [...], "tags": [...]}}.
  *
  * @param textColumn classification: the text column (default {@code text})
  * @param textPairColumn classification: the second text of a pair task, or null
@@ -69,8 +74,11 @@ public record FinetunePrediction(String textColumn, String textPairColumn, List<
                 return answer(qa, input, tokenizer, manager, maxLength != null ? maxLength
                         : longest != null ? Math.min(longest, 384) : 384);
             }
+            if (model instanceof TokenClassificationModel tagger) {
+                return tag(tagger, dir, input, tokenizer, manager, length);
+            }
             throw new ConfigException(dir.resolve(ModelDirectory.CONFIG_FILE) + ": head type '" + model.head().type()
-                    + "' has no predict (sequence_classification and question_answering have)");
+                    + "' has no predict (sequence_classification, question_answering and token_classification have)");
         }
     }
 
@@ -124,6 +132,30 @@ public record FinetunePrediction(String textColumn, String textPairColumn, List<
                     row.set("probabilities", p);
                 }
             }
+            out.add(row.toString());
+        }
+        return out;
+    }
+
+    /**
+     * Token classification: CoNLL (tags, when present, not read) or JSONL ({@code tokens}, or the
+     * {@code textColumn} field); {@code {"tokens": [...], "tags": [...]}} per sentence. Words cut off by the
+     * length limit are tagged {@code O}.
+     */
+    private List<String> tag(TokenClassificationModel model, Path dir, Path input, TextTokenizer tokenizer,
+            NDManager manager, int length) {
+        List<TaggedExample> rows = TaggedReader.read(input, textColumn == null ? "tokens" : textColumn, "tags",
+                false).stream().map(e -> new TaggedExample(e.words(), null, e.source())).toList();
+        LabelMap labels = LabelMap.of(FinetuneEvaluation.savedTags(dir));
+        TokenClassificationFeatures features = TokenClassificationFeatures.encode(rows, labels, tokenizer, length);
+        int[][] tags = TokenClassificationTask.predict(model, manager, features, batchSize, 0);
+        List<String> out = new ArrayList<>(tags.length);
+        for (int r = 0; r < tags.length; r++) {
+            ObjectNode row = JSON.createObjectNode();
+            var tokens = row.putArray("tokens");
+            rows.get(r).words().forEach(tokens::add);
+            var names = row.putArray("tags");
+            TokenClassificationTask.names(tags[r], labels).forEach(names::add);
             out.add(row.toString());
         }
         return out;
