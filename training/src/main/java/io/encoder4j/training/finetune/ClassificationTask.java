@@ -60,9 +60,7 @@ public final class ClassificationTask implements TrainingTask<ClassificationTask
     private final ClassificationDataset validation;
     private final float[] validationTargets;
     private final ClassificationTargets targets;
-    private final BatchOrder order;
-    private final int microBatches;
-    private final int batchSize;
+    private final MicroBatchRows steps;
     private final long evalBatches;
     private final Path tokenizerJson;
 
@@ -77,9 +75,7 @@ public final class ClassificationTask implements TrainingTask<ClassificationTask
         this.validation = validation;
         this.validationTargets = targets.targets(validation);
         this.targets = targets;
-        this.order = BatchOrder.training(train.size(), batchSize * microBatches, seed);
-        this.microBatches = microBatches;
-        this.batchSize = batchSize;
+        this.steps = MicroBatchRows.training(train.size(), batchSize, microBatches, seed);
         this.evalBatches = evalBatches;
         this.tokenizerJson = tokenizerJson;
     }
@@ -96,23 +92,14 @@ public final class ClassificationTask implements TrainingTask<ClassificationTask
 
     @Override
     public List<Batch> microBatches(long step) {
-        long[] rows = order.rows(step);
-        List<Batch> out = new ArrayList<>(microBatches);
-        for (int b = 0; b < microBatches; b++) {
-            out.add(batch(train, trainTargets, Arrays.copyOfRange(rows, b * batchSize, (b + 1) * batchSize)));
-        }
-        return out;
+        return steps.of(step, rows -> batch(train, trainTargets, rows));
     }
 
     private Batch batch(ClassificationDataset ds, float[] y, long[] rows) {
         ClassificationBatch cb = ds.batch(rows);
         int w = targets.width();
-        long[] ids = new long[cb.inputIds().length];
-        float[] mask = new float[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = cb.inputIds()[i];
-            mask[i] = cb.attentionMask()[i];
-        }
+        long[] ids = MicroBatchRows.longs(cb.inputIds());
+        float[] mask = MicroBatchRows.floats(cb.attentionMask());
         float[] t = new float[rows.length * w];
         for (int i = 0; i < rows.length; i++) {
             System.arraycopy(y, (int) rows[i] * w, t, i * w, w);
@@ -255,7 +242,7 @@ public final class ClassificationTask implements TrainingTask<ClassificationTask
 
     @Override
     public Map<String, Double> evaluate() {
-        float[][] logits = predict(model, manager, validation, batchSize, evalBatches);
+        float[][] logits = predict(model, manager, validation, steps.batchSize(), evalBatches);
         float[] gold = Arrays.copyOf(validationTargets, logits.length * targets.width());
         return metrics(targets.problemType(), logits, gold, targets.width());
     }

@@ -61,9 +61,7 @@ public final class QuestionAnsweringTask implements TrainingTask<QuestionAnsweri
     private final ParameterStore parameterStore;
     private final QaFeatures train;
     private final QaFeatures validation;
-    private final BatchOrder order;
-    private final int microBatches;
-    private final int batchSize;
+    private final MicroBatchRows steps;
     private final Path tokenizerJson;
 
     public QuestionAnsweringTask(QuestionAnsweringModel model, NDManager manager, QaFeatures train,
@@ -73,9 +71,7 @@ public final class QuestionAnsweringTask implements TrainingTask<QuestionAnsweri
         this.parameterStore = new ParameterStore(manager, false);
         this.train = train;
         this.validation = validation;
-        this.order = BatchOrder.training(train.size(), batchSize * microBatches, seed);
-        this.microBatches = microBatches;
-        this.batchSize = batchSize;
+        this.steps = MicroBatchRows.training(train.size(), batchSize, microBatches, seed);
         this.tokenizerJson = tokenizerJson;
     }
 
@@ -91,25 +87,12 @@ public final class QuestionAnsweringTask implements TrainingTask<QuestionAnsweri
 
     @Override
     public List<Batch> microBatches(long step) {
-        long[] rows = order.rows(step);
-        List<Batch> out = new ArrayList<>(microBatches);
-        for (int b = 0; b < microBatches; b++) {
-            QaBatch qb = train.batch(Arrays.copyOfRange(rows, b * batchSize, (b + 1) * batchSize));
-            long[] ids = new long[qb.inputIds().length];
-            float[] mask = new float[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = qb.inputIds()[i];
-                mask[i] = qb.attentionMask()[i];
-            }
-            long[] start = new long[qb.batchSize()];
-            long[] end = new long[qb.batchSize()];
-            for (int i = 0; i < start.length; i++) {
-                start[i] = qb.startPositions()[i];
-                end[i] = qb.endPositions()[i];
-            }
-            out.add(new Batch(ids, mask, start, end, qb.batchSize(), qb.length()));
-        }
-        return out;
+        return steps.of(step, rows -> {
+            QaBatch qb = train.batch(rows);
+            return new Batch(MicroBatchRows.longs(qb.inputIds()), MicroBatchRows.floats(qb.attentionMask()),
+                    MicroBatchRows.longs(qb.startPositions()), MicroBatchRows.longs(qb.endPositions()),
+                    qb.batchSize(), qb.length());
+        });
     }
 
     @Override
@@ -173,7 +156,7 @@ public final class QuestionAnsweringTask implements TrainingTask<QuestionAnsweri
 
     @Override
     public Map<String, Double> evaluate() {
-        return metrics(validation.examples(), predict(model, manager, validation, batchSize));
+        return metrics(validation.examples(), predict(model, manager, validation, steps.batchSize()));
     }
 
     @Override

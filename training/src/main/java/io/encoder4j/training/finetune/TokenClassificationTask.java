@@ -21,7 +21,6 @@ import io.encoder4j.training.metrics.TaggingMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -61,9 +60,7 @@ public final class TokenClassificationTask implements TrainingTask<TokenClassifi
     private final List<TaggedExample> validationExamples;
     private final TokenClassificationFeatures validation;
     private final LabelMap labels;
-    private final BatchOrder order;
-    private final int microBatches;
-    private final int batchSize;
+    private final MicroBatchRows steps;
     private final long evalBatches;
     private final Path tokenizerJson;
 
@@ -78,9 +75,7 @@ public final class TokenClassificationTask implements TrainingTask<TokenClassifi
         this.validationExamples = validationExamples;
         this.validation = validation;
         this.labels = labels;
-        this.order = BatchOrder.training(train.size(), batchSize * microBatches, seed);
-        this.microBatches = microBatches;
-        this.batchSize = batchSize;
+        this.steps = MicroBatchRows.training(train.size(), batchSize, microBatches, seed);
         this.evalBatches = evalBatches;
         this.tokenizerJson = tokenizerJson;
     }
@@ -97,12 +92,7 @@ public final class TokenClassificationTask implements TrainingTask<TokenClassifi
 
     @Override
     public List<Batch> microBatches(long step) {
-        long[] rows = order.rows(step);
-        List<Batch> out = new ArrayList<>(microBatches);
-        for (int b = 0; b < microBatches; b++) {
-            out.add(new Batch(train.batch(Arrays.copyOfRange(rows, b * batchSize, (b + 1) * batchSize))));
-        }
-        return out;
+        return steps.of(step, rows -> new Batch(train.batch(rows)));
     }
 
     @Override
@@ -179,7 +169,7 @@ public final class TokenClassificationTask implements TrainingTask<TokenClassifi
 
     @Override
     public Map<String, Double> evaluate() {
-        return metrics(validationExamples, predict(model, manager, validation, batchSize, evalBatches), labels);
+        return metrics(validationExamples, predict(model, manager, validation, steps.batchSize(), evalBatches), labels);
     }
 
     @Override
