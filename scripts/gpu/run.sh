@@ -22,6 +22,13 @@ for lib in libc10.so libtorch_cpu.so libtorch.so libtorch_global_deps.so libc10_
            libcaffe2_nvrtc.so libgomp.so.1; do
   if [ -e "$torch_lib/$lib" ]; then ln -s "$torch_lib/$lib" "$libdir/$lib"; fi
 done
+# A JNI library compiled on this host by build-jni.sh replaces the bundled one (built for libtorch 2.7.1): DJL
+# takes <PYTORCH_LIBRARY_PATH>/<djl version>-libdjl_torch.so before anything else (LibUtils.findJniLibrary).
+if [ -f "$here/jni-host/libdjl_torch.so" ]; then
+  version="$(sed -n 's/^TORCH_VERSION=//p' "$here/jni-host/TORCH.txt")"
+  flavor="$(sed -n 's/^TORCH_FLAVOR=//p' "$here/jni-host/TORCH.txt")"
+  ln -s "$here/jni-host/libdjl_torch.so" "$libdir/$(sed -n 's/^DJL_VERSION=//p' "$here/BUNDLE.txt")-libdjl_torch.so"
+fi
 # Libraries found through the wheel's RPATH ($ORIGIN/../../nvidia/*/lib) are not found from the links: put the
 # CUDA wheels' directories on the loader path (and JNA's, which DJL uses to find libcudart).
 nvidia_libs="$(find "$(dirname "$(dirname "$torch_lib")")/nvidia" -maxdepth 3 -type d -name lib 2>/dev/null | paste -sd: || true)"

@@ -23,6 +23,7 @@ import io.encoder4j.core.attention.SelfAttention;
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
 import io.encoder4j.core.config.Suggestions;
+import io.encoder4j.training.run.CurvePlot;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.RecordComponent;
@@ -41,7 +42,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
@@ -169,7 +169,7 @@ public final class AttentionBenchmark {
         } catch (IOException e) {
             throw new ConfigException("--out: cannot create " + dir + ": " + e.getMessage(), e);
         }
-        PeakMemory memory = PeakMemory.detect();
+        PeakMemory memory = PeakMemory.detect(Engine.getInstance().defaultDevice());
         List<Result> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, Object> machine = machine(manager);
@@ -723,7 +723,7 @@ public final class AttentionBenchmark {
         if (!any) {
             chart.setTitle(title + ": no data");
         }
-        javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", file.toFile());
+        CurvePlot.writePng(chart, file);
     }
 
     private static double log2(double v) {

@@ -159,7 +159,7 @@ public final class ModelBenchmark {
         } catch (IOException e) {
             throw new ConfigException("--out: cannot create " + dir + ": " + e.getMessage(), e);
         }
-        PeakMemory memory = PeakMemory.detect();
+        PeakMemory memory = PeakMemory.detect(Engine.getInstance().defaultDevice());
         List<Result> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, Object> machine = new LinkedHashMap<>(AttentionBenchmark.machine(manager));

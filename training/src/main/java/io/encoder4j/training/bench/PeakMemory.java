@@ -1,5 +1,8 @@
 package io.encoder4j.training.bench;
 
+import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.cuda.CudaUtils;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import java.io.IOException;
@@ -9,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Peak growth of the process's resident set (RSS) while one piece of work runs: on the CPU engine the tensors live
@@ -30,6 +34,9 @@ final class PeakMemory {
                 + "/proc/self/clear_refs; glibc malloc_trim(0) before each step"),
         SAMPLING("peak RSS growth: VmRSS of /proc/self/status sampled every 1 ms during the step minus VmRSS "
                 + "before it (/proc/self/clear_refs is not writable); glibc malloc_trim(0) before each step"),
+        CUDA("peak GPU memory growth: device memory in use (cudaMemGetInfo, total minus free) sampled every 1 ms "
+                + "during the step minus its value before it, after emptying PyTorch's cache of freed blocks; it "
+                + "counts the allocator's rounding and fragmentation, as a user's out-of-memory error does"),
         NONE("not measured: /proc/self/status is not readable on this system");
 
         private final String description;
@@ -48,13 +55,30 @@ final class PeakMemory {
 
     private final Method method;
     private final Function mallocTrim;
+    private final Device gpu;
 
     private PeakMemory(Method method, Function mallocTrim) {
-        this.method = method;
-        this.mallocTrim = mallocTrim;
+        this(method, mallocTrim, null);
     }
 
-    /** Picks the best method this system allows. */
+    private PeakMemory(Method method, Function mallocTrim, Device gpu) {
+        this.method = method;
+        this.mallocTrim = mallocTrim;
+        this.gpu = gpu;
+    }
+
+    /**
+     * Picks the best method for work on {@code device}: device memory for a GPU (the tensors live there, not in the
+     * process's resident set), else the best the system allows.
+     */
+    static PeakMemory detect(Device device) {
+        if (device.isGpu()) {
+            return new PeakMemory(Method.CUDA, null, device);
+        }
+        return detect();
+    }
+
+    /** Picks the best method this system allows for CPU work. */
     static PeakMemory detect() {
         Function trim = null;
         try {
@@ -84,6 +108,11 @@ final class PeakMemory {
             step.run();
             return -1;
         }
+        if (method == Method.CUDA) {
+            // Freed blocks stay reserved in PyTorch's caching allocator and would hide this step's allocations.
+            JniUtils.emptyCudaCache();
+            return sample(step, () -> CudaUtils.getGpuMemory(gpu).getCommitted());
+        }
         trimMalloc();
         if (method == Method.CLEAR_REFS) {
             resetHighWaterMark();
@@ -92,19 +121,28 @@ final class PeakMemory {
             long peak = statusKb("VmHWM");
             return before < 0 || peak < 0 ? -1 : Math.max(0, peak - before) * 1024;
         }
-        long before = statusKb("VmRSS");
+        long kb = sample(step, () -> statusKb("VmRSS"));
+        return kb < 0 ? -1 : kb * 1024;
+    }
+
+    /**
+     * Runs {@code step} while a thread reads {@code reading} every millisecond; returns the peak reading minus the
+     * one before the step (at least 0), or -1 when the first reading failed (is negative).
+     */
+    private static long sample(Runnable step, LongSupplier reading) {
+        long before = reading.getAsLong();
         AtomicLong peak = new AtomicLong(before);
         AtomicBoolean done = new AtomicBoolean();
         Thread sampler = new Thread(() -> {
             while (!done.get()) {
-                peak.accumulateAndGet(statusKb("VmRSS"), Math::max);
+                peak.accumulateAndGet(reading.getAsLong(), Math::max);
                 try {
                     Thread.sleep(1);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
-        }, "encoder4j-rss-sampler");
+        }, "encoder4j-memory-sampler");
         sampler.setDaemon(true);
         sampler.start();
         try {
@@ -117,8 +155,8 @@ final class PeakMemory {
                 Thread.currentThread().interrupt();
             }
         }
-        peak.accumulateAndGet(statusKb("VmRSS"), Math::max);
-        return before < 0 ? -1 : Math.max(0, peak.get() - before) * 1024;
+        peak.accumulateAndGet(reading.getAsLong(), Math::max);
+        return before < 0 ? -1 : Math.max(0, peak.get() - before);
     }
 
     /** Returns the allocator's free pages to the system where glibc allows it. */

@@ -11,6 +11,8 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A PNG of curves against the training step ({@code loss.png}, and a metric curve such as {@code accuracy.png} for
@@ -22,6 +24,10 @@ public final class CurvePlot {
     /** One curve: (step, value) points; {@code markers} for sparse series such as evaluations. */
     public record Series(String name, List<double[]> points, boolean markers) {}
 
+    private static final Logger LOG = LoggerFactory.getLogger(CurvePlot.class);
+    /** Why the first plot of this process could not be drawn, or null while plots work. */
+    private static volatile String fontsUnavailable;
+
     private CurvePlot() {}
 
     /**
@@ -29,7 +35,6 @@ public final class CurvePlot {
      */
     public static void write(Path file, String title, String yAxis, List<Series> series, double reference,
             String referenceLabel) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(540).title(title).xAxisTitle("step")
                 .yAxisTitle(yAxis).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
@@ -51,9 +56,32 @@ public final class CurvePlot {
         if (!any) {
             return;
         }
+        writePng(chart, file);
+    }
+
+    /**
+     * Renders {@code chart} to {@code file} through a temporary file and a rename. Returns false, after one warning
+     * per process, when this Java runtime cannot draw text: a runtime without its font libraries (a {@code jlink}
+     * image on a host without {@code libharfbuzz}, or no fonts at all) fails inside AWT with a linkage or internal
+     * error, and a missing picture must not end a training run or a benchmark whose numbers are already written.
+     */
+    public static boolean writePng(XYChart chart, Path file) throws IOException {
+        if (fontsUnavailable != null) {
+            return false;
+        }
+        System.setProperty("java.awt.headless", "true");
         Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", temp.toFile());
+        try {
+            javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", temp.toFile());
+        } catch (LinkageError | InternalError | java.awt.AWTError e) {
+            Files.deleteIfExists(temp);
+            fontsUnavailable = e.toString();
+            LOG.warn("Plots are not drawn: this Java runtime cannot render text ({}); the numbers they would show "
+                    + "are in the run's JSON/CSV files", e.toString().lines().findFirst().orElse(""));
+            return false;
+        }
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return true;
     }
 
     private static double[] column(List<double[]> points, int i) {
