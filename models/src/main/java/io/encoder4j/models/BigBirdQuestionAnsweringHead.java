@@ -28,8 +28,9 @@ import io.encoder4j.core.layers.TransformerLayer;
  * </ul>
  * Parameters (torch's (out, in) layout): {@code intermediate_weight} (F, E), {@code intermediate_bias} (F),
  * {@code output_weight} (E, F), {@code output_bias} (E), {@code norm_gamma}/{@code _beta} (E),
- * {@code qa_outputs_weight} (2, E), {@code qa_outputs_bias} (2); transformers' {@code qa_classifier.intermediate.dense},
- * {@code qa_classifier.output.dense}, {@code qa_classifier.output.LayerNorm} and {@code qa_classifier.qa_outputs}.
+ * {@code qa_outputs_weight} (2, E), {@code qa_outputs_bias} (2); transformers'
+ * {@code qa_classifier.intermediate.dense}, {@code qa_classifier.output.dense}, {@code qa_classifier.output.LayerNorm}
+ * and {@code qa_classifier.qa_outputs}.
  */
 public final class BigBirdQuestionAnsweringHead extends AbstractBlock {
 

@@ -97,7 +97,8 @@ public final class HfHeadMapping {
     /**
      * The head a checkpoint's config.json describes. The class is {@code architectures[0]}; without
      * {@code architectures}, it is inferred from the head tensors present ({@code classifier.out_proj.weight},
-     * {@code qa_outputs.weight}, {@code classifier.weight}, else masked LM).
+     * {@code qa_outputs.weight} or BigBird's {@code qa_classifier.qa_outputs.weight}, {@code classifier.weight}, else
+     * masked LM).
      *
      * @param tensorNames the names of the checkpoint's tensors
      * @throws ConfigException naming the file and key for a class encoder4j has no head for, or inconsistent labels
@@ -163,7 +164,7 @@ public final class HfHeadMapping {
             if (tensorNames.contains("classifier.out_proj.weight")) {
                 return HeadConfig.SEQUENCE_CLASSIFICATION;
             }
-            if (tensorNames.contains("qa_outputs.weight")) {
+            if (tensorNames.contains("qa_outputs.weight") || tensorNames.contains("qa_classifier.qa_outputs.weight")) {
                 return HeadConfig.QUESTION_ANSWERING;
             }
             if (tensorNames.contains("classifier.weight")) {
