@@ -214,10 +214,11 @@ def big_bird():
 
 
 def tiny(config_class, **kwargs):
-    """The tiny size of every fixture: vocabulary 100, hidden 32, 2 layers, 4 heads, intermediate 64."""
-    return config_class(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                        intermediate_size=64, max_position_embeddings=40, type_vocab_size=1, layer_norm_eps=1e-5,
-                        **kwargs)
+    """The tiny size of every fixture: vocabulary 100, hidden 32, 2 layers, 4 heads, intermediate 64; one token type
+    unless kwargs say otherwise."""
+    sizes = dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                 max_position_embeddings=40, type_vocab_size=1, layer_norm_eps=1e-5)
+    return config_class(**{**sizes, **kwargs})
 
 
 # Question-answering pairs as RoBERTa's tokenizer makes them, <s> question </s></s> context </s>, padded on the
@@ -290,6 +291,36 @@ def big_bird_heads():
     save_model("big_bird-cls-tiny", model, ids=ids, specials=["<pad>", "<s>", "</s>", "<unk>", "<mask>"])
 
 
+def big_bird_qa():
+    """BigBirdForQuestionAnswering (original_full) run WITHOUT token_type_ids or question_lengths, so that the class
+    derives them itself: the question is everything up to and including the first separator, the rest gets token
+    type 1 (two token types, BigBird's default), and the question's start and end logits (but not <s>'s) get -1e6.
+    Its head is BigBirdForQuestionAnsweringHead: dropout, intermediate (dense + hidden_act), output (dense, dropout,
+    LayerNorm with the encoder output added), qa_outputs. The pairs of QA_IDS with BigBird's padding 0 and <s> 1, and a
+    fourth row with no separator at all (transformers then takes a question of length 1: only <s>, which is never
+    masked). The token types the class derived are stored as automatic_token_type_ids."""
+    torch.manual_seed(0)
+    config = tiny(transformers.BigBirdConfig, attention_type="original_full", hidden_act="gelu", type_vocab_size=2,
+                  pad_token_id=0, bos_token_id=1, eos_token_id=2, sep_token_id=2)
+    model = transformers.BigBirdForQuestionAnswering(config)
+    perturb(model, 12)
+    ids = [[{0: 1, 1: 0}.get(x, x) for x in row] for row in QA_IDS] + [[1, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0]]
+    seen = {}
+
+    def capture(module, args, kwargs):
+        seen["token_type_ids"] = kwargs["token_type_ids"].clone()
+    hook = model.bert.register_forward_pre_hook(capture, with_kwargs=True)
+    try:
+        save_model("big_bird-qa-tiny", model, ids=ids, specials=["<pad>", "<s>", "</s>", "<unk>", "<mask>"])
+    finally:
+        hook.remove()
+    path = os.path.join(HERE, "big_bird-qa-tiny", "expected.json")
+    expected = json.load(open(path))
+    expected["automatic_token_type_ids"] = seen["token_type_ids"].tolist()
+    with open(path, "w") as fp:
+        json.dump(expected, fp)
+
+
 def nystromformer_heads():
     """NystromformerForSequenceClassification, multi-label over 4 labels; its head applies hidden_act (GELU)."""
     torch.manual_seed(0)
@@ -303,7 +334,7 @@ def nystromformer_heads():
 
 FIXTURES = {"spec": spec_fixture, "roberta": roberta, "longformer": longformer, "nystromformer": nystromformer,
             "big_bird": big_bird, "roberta_heads": roberta_heads, "longformer_heads": longformer_heads,
-            "big_bird_heads": big_bird_heads, "nystromformer_heads": nystromformer_heads}
+            "big_bird_heads": big_bird_heads, "big_bird_qa": big_bird_qa, "nystromformer_heads": nystromformer_heads}
 
 
 if __name__ == "__main__":

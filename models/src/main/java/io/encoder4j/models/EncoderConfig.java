@@ -31,6 +31,9 @@ import java.util.List;
  * @param feedForwardChunkSize positions per chunk of each layer's position-wise part (0: no chunking)
  * @param reversible reversible residual layers (Reformer) that recompute activations in the backward pass; needs
  *     pre_norm: true
+ * @param typeVocabSize rows of the token-type table (default 1, RoBERTa's single row). Inputs without token types
+ *     use row 0; BigBird checkpoints have 2, and BigBird's question-answering head gives the context type 1
+ *     (docs/interop.md)
  */
 public record EncoderConfig(
         Integer vocabSize,
@@ -52,7 +55,8 @@ public record EncoderConfig(
         @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> axialPosShape,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> axialPosEmbdsDim,
         Integer feedForwardChunkSize,
-        Boolean reversible) {
+        Boolean reversible,
+        Integer typeVocabSize) {
 
     /** RoBERTa's initialisation of the position table: N(0, initializer_range) like every other weight. */
     public static final String POSITION_INIT_NORMAL = "normal";
@@ -79,7 +83,18 @@ public record EncoderConfig(
             List<AttentionConfig> attention) {
         this(vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositionEmbeddings, dropout,
                 layerNormEps, initializerRange, padTokenId, positionInit, preNorm, feedForward, attention, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
+    }
+
+    /** The fields before {@code type_vocab_size}, which takes its default (one token type). */
+    public EncoderConfig(Integer vocabSize, Integer hiddenSize, Integer numLayers, Integer numHeads,
+            Integer intermediateSize, Integer maxPositionEmbeddings, Float dropout, Float layerNormEps,
+            Float initializerRange, Integer padTokenId, String positionInit, Boolean preNorm, String feedForward,
+            List<AttentionConfig> attention, String positionEncoding, Float ropeTheta, List<Integer> axialPosShape,
+            List<Integer> axialPosEmbdsDim, Integer feedForwardChunkSize, Boolean reversible) {
+        this(vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositionEmbeddings, dropout,
+                layerNormEps, initializerRange, padTokenId, positionInit, preNorm, feedForward, attention,
+                positionEncoding, ropeTheta, axialPosShape, axialPosEmbdsDim, feedForwardChunkSize, reversible, null);
     }
 
     public EncoderConfig {
@@ -179,6 +194,7 @@ public record EncoderConfig(
         feedForwardChunkSize = Checks.nonNegative("feed_forward_chunk_size",
                 feedForwardChunkSize == null ? 0 : feedForwardChunkSize);
         reversible = reversible != null && reversible;
+        typeVocabSize = Checks.positive("type_vocab_size", typeVocabSize == null ? 1 : typeVocabSize);
         if (reversible && !preNorm) {
             throw new IllegalArgumentException("reversible: true needs pre_norm: true (a reversible layer adds "
                     + "LayerNorm-ed residual functions to two streams; a LayerNorm on the stream itself cannot be "
@@ -265,7 +281,8 @@ public record EncoderConfig(
         }
         return new EncoderConfig(vocab, hiddenSize, numLayers, numHeads, intermediateSize, positions, dropout,
                 layerNormEps, initializerRange, padTokenId, positionInit, preNorm, feedForward, attention,
-                positionEncoding, ropeTheta, axialPosShape, axialPosEmbdsDim, feedForwardChunkSize, reversible);
+                positionEncoding, ropeTheta, axialPosShape, axialPosEmbdsDim, feedForwardChunkSize, reversible,
+                typeVocabSize);
     }
 
     /** True when every derived field is set, so a model can be built. */

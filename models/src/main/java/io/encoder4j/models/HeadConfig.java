@@ -21,6 +21,7 @@ import java.util.Set;
  *   labels: [negative, positive]       # optional label names; num_labels is then their count
  *   classifier_dropout: 0.1            # optional; unset = the encoder's dropout, as transformers does
  *   classifier_activation: tanh        # tanh (RoBERTa, Longformer) or gelu (BigBird, Nystromformer)
+ *   qa_head: linear                    # question answering: linear (RoBERTa, Longformer, Nystromformer) or bigbird
  * </pre>
  *
  * Only the keys of the chosen type may be set; the others stay {@code null} and are not written to
@@ -43,11 +44,16 @@ import java.util.Set;
  *     {@code out_proj}. {@code tanh} (the default) is RoBERTa's and Longformer's classification head; {@code gelu}
  *     (exact erf GELU) is BigBird's and Nystromformer's, which apply the encoder's {@code hidden_act} there, so that
  *     their checkpoints import exactly (docs/interop.md)
+ * @param qaHead question answering only: {@code linear} (the default) is RoBERTa's, Longformer's and Nystromformer's
+ *     head, one {@code qa_outputs} layer. {@code bigbird} is {@code BigBirdForQuestionAnswering}'s: a feed-forward
+ *     block with a residual and its own LayerNorm before {@code qa_outputs}, token type 1 after the question (the
+ *     tokens up to and including the first {@code sep_token_id}), and start and end logits lowered by 1e6 on the
+ *     question after {@code <s>}; it needs {@code type_vocab_size} 2 or more ({@link QuestionAnsweringModel})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record HeadConfig(
         String type, Integer numLabels, String problemType, List<String> labels, Float classifierDropout,
-        Integer sepTokenId, String classifierActivation) {
+        Integer sepTokenId, String classifierActivation, String qaHead) {
 
     public static final String MASKED_LM = "masked_lm";
     public static final String SEQUENCE_CLASSIFICATION = "sequence_classification";
@@ -66,6 +72,12 @@ public record HeadConfig(
     /** The activations of the sequence-classification head, between {@code dense} and {@code out_proj}. */
     public static final List<String> CLASSIFIER_ACTIVATIONS = List.of(TANH, GELU);
 
+    /** RoBERTa's question-answering head: one linear layer. */
+    public static final String QA_LINEAR = "linear";
+    /** BigBird's question-answering head ({@code BigBirdForQuestionAnsweringHead} and its question handling). */
+    public static final String QA_BIGBIRD = "bigbird";
+    public static final List<String> QA_HEADS = List.of(QA_LINEAR, QA_BIGBIRD);
+
     /** RoBERTa's {@code </s>}. */
     public static final int DEFAULT_SEP_TOKEN_ID = 2;
 
@@ -73,7 +85,7 @@ public record HeadConfig(
             MASKED_LM, Set.of(),
             SEQUENCE_CLASSIFICATION, Set.of("num_labels", "problem_type", "labels", "classifier_dropout",
                     "classifier_activation"),
-            QUESTION_ANSWERING, Set.of("num_labels", "sep_token_id"),
+            QUESTION_ANSWERING, Set.of("num_labels", "sep_token_id", "qa_head"),
             TOKEN_CLASSIFICATION, Set.of("num_labels", "labels", "classifier_dropout"));
 
     public HeadConfig {
@@ -91,6 +103,7 @@ public record HeadConfig(
         given.put("classifier_dropout", classifierDropout);
         given.put("sep_token_id", sepTokenId);
         given.put("classifier_activation", classifierActivation);
+        given.put("qa_head", qaHead);
         Set<String> keys = KEYS.get(type);
         for (Map.Entry<String, Object> e : given.entrySet()) {
             if (e.getValue() != null && !keys.contains(e.getKey())) {
@@ -118,6 +131,11 @@ public record HeadConfig(
             }
             numLabels = 2;
             sepTokenId = Checks.nonNegative("sep_token_id", sepTokenId == null ? DEFAULT_SEP_TOKEN_ID : sepTokenId);
+            if (qaHead != null && !QA_HEADS.contains(qaHead)) {
+                throw new IllegalArgumentException("qa_head: unknown '" + qaHead + "'"
+                        + Suggestions.didYouMean(qaHead, QA_HEADS) + " (known: " + String.join(", ", QA_HEADS) + ")");
+            }
+            qaHead = qaHead == null ? QA_LINEAR : qaHead;
         }
         if (type.equals(SEQUENCE_CLASSIFICATION)) {
             if (problemType != null && !PROBLEM_TYPES.contains(problemType)) {
@@ -163,7 +181,13 @@ public record HeadConfig(
     /** The config without a classifier activation (tanh where it applies), as before that key existed. */
     public HeadConfig(String type, Integer numLabels, String problemType, List<String> labels,
             Float classifierDropout, Integer sepTokenId) {
-        this(type, numLabels, problemType, labels, classifierDropout, sepTokenId, null);
+        this(type, numLabels, problemType, labels, classifierDropout, sepTokenId, null, null);
+    }
+
+    /** The config without a question-answering head style ({@code linear} where it applies). */
+    public HeadConfig(String type, Integer numLabels, String problemType, List<String> labels,
+            Float classifierDropout, Integer sepTokenId, String classifierActivation) {
+        this(type, numLabels, problemType, labels, classifierDropout, sepTokenId, classifierActivation, null);
     }
 
     /** The masked-LM head of pretraining. */
@@ -199,5 +223,11 @@ public record HeadConfig(
     @JsonIgnore
     public boolean isMaskedLm() {
         return MASKED_LM.equals(type);
+    }
+
+    /** Whether this is BigBird's question-answering head ({@code qa_head: bigbird}). */
+    @JsonIgnore
+    public boolean isBigBirdQa() {
+        return QA_BIGBIRD.equals(qaHead);
     }
 }

@@ -16,14 +16,19 @@ import io.encoder4j.core.tensor.Scalars;
  * outputs are the start and end logits of the answer span (parameters {@code qa_outputs_weight} (2, E), row 0 start
  * and row 1 end, and {@code qa_outputs_bias} (2)). In models with {@code global} attention the question tokens get
  * global attention automatically ({@link GlobalAttentionMasks#questionTokens}), as {@code LongformerForQuestion
- * Answering} does. Block inputs {@code [ids (B,N) INT64, attentionMask (B,N)]}; outputs
- * {@code [start (B,N), end (B,N)]}.
+ * Answering} does. With {@code qa_head: bigbird} it is {@code BigBirdForQuestionAnswering} instead: the head is
+ * {@link BigBirdQuestionAnsweringHead} (child {@code qa_classifier}), the context gets token type 1 and the question's
+ * logits are lowered, all found from the first {@code sep_token_id} of each row. Block inputs
+ * {@code [ids (B,N) INT64, attentionMask (B,N)]}; outputs {@code [start (B,N), end (B,N)]}.
  */
 public final class QuestionAnsweringModel extends TaskModel {
 
     private static final byte VERSION = 1;
 
+    /** {@code qa_head: linear}; else {@code null}. */
     private final Linear qaOutputs;
+    /** {@code qa_head: bigbird}; else {@code null}. */
+    private final BigBirdQuestionAnsweringHead bigBirdHead;
 
     /**
      * Start and end logits of every position; like transformers', they are not masked at padding (the loss is).
@@ -35,7 +40,18 @@ public final class QuestionAnsweringModel extends TaskModel {
 
     public QuestionAnsweringModel(EncoderConfig config, HeadConfig head) {
         super(VERSION, config, requireType(head, HeadConfig.QUESTION_ANSWERING));
-        this.qaOutputs = addChildBlock("qa_outputs", Linear.builder().setUnits(2).build());
+        if (head.isBigBirdQa()) {
+            if (config.typeVocabSize() < 2) {
+                throw new IllegalArgumentException("qa_head: bigbird gives the context token type 1 and needs "
+                        + "type_vocab_size 2 or more; this encoder has " + config.typeVocabSize());
+            }
+            this.qaOutputs = null;
+            this.bigBirdHead = addChildBlock("qa_classifier", new BigBirdQuestionAnsweringHead(config.hiddenSize(),
+                    config.intermediateSize(), config.dropout(), config.layerNormEps()));
+        } else {
+            this.qaOutputs = addChildBlock("qa_outputs", Linear.builder().setUnits(2).build());
+            this.bigBirdHead = null;
+        }
     }
 
     /** Builds and initialises a model on {@code manager}'s device. */
@@ -51,12 +67,18 @@ public final class QuestionAnsweringModel extends TaskModel {
                 ? GlobalAttentionMasks.questionTokens(ids, attentionMask, head().sepTokenId()) : null;
     }
 
+    /** {@code qa_head: bigbird}: type 0 up to the first separator, 1 after it. Otherwise none (type 0). */
+    @Override
+    public NDArray automaticTokenTypes(NDArray ids) {
+        return bigBirdHead == null ? null : BigBirdQuestionAnsweringHead.tokenTypes(ids, head().sepTokenId());
+    }
+
     /**
      * @param ids (B, N) INT64: {@code <s> question </s></s> context </s>} (any number of separators after the first)
      * @param attentionMask (B, N) 1 at tokens, 0 at padding
      */
     public SpanLogits logits(ParameterStore ps, NDArray ids, NDArray attentionMask, boolean training) {
-        return span(ps, hidden(ps, ids, attentionMask, training), training);
+        return span(ps, ids, hidden(ps, ids, attentionMask, training), training);
     }
 
     /**
@@ -66,11 +88,17 @@ public final class QuestionAnsweringModel extends TaskModel {
      */
     public SpanLogits logits(ParameterStore ps, NDArray ids, NDArray attentionMask, NDArray globalAttentionMask,
             boolean training) {
-        return span(ps, encoder().encode(ps, ids, attentionMask, globalAttentionMask, training), training);
+        return span(ps, ids, hidden(ps, ids, attentionMask, globalAttentionMask, training), training);
     }
 
-    private SpanLogits span(ParameterStore ps, NDArray hidden, boolean training) {
+    private SpanLogits span(ParameterStore ps, NDArray ids, NDArray hidden, boolean training) {
         // hidden: (B, N, E) -> (B, N, 2) -> two (B, N)
+        if (bigBirdHead != null) {
+            NDArray both = bigBirdHead.logits(ps, hidden, training);
+            // The question (after <s>) is taken out of the competition, as BigBirdForQuestionAnswering does.
+            NDArray penalty = BigBirdQuestionAnsweringHead.penalty(ids, head().sepTokenId(), both.getDataType());
+            return new SpanLogits(both.get(":, :, 0").sub(penalty), both.get(":, :, 1").sub(penalty));
+        }
         NDArray both = qaOutputs.forward(ps, new NDList(hidden), training).singletonOrThrow();
         return new SpanLogits(both.get(":, :, 0"), both.get(":, :, 1"));
     }
@@ -121,6 +149,11 @@ public final class QuestionAnsweringModel extends TaskModel {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         encoder().initialize(manager, dataType, inputShapes[0], inputShapes[1]);
-        qaOutputs.initialize(manager, dataType, inputShapes[0].add(config().hiddenSize()));
+        Shape hidden = inputShapes[0].add(config().hiddenSize());
+        if (bigBirdHead != null) {
+            bigBirdHead.initialize(manager, dataType, hidden);
+        } else {
+            qaOutputs.initialize(manager, dataType, hidden);
+        }
     }
 }

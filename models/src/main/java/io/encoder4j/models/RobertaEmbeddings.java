@@ -15,8 +15,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * Token + position (+ the single token-type row RoBERTa keeps) embeddings, then LayerNorm and dropout. The position
- * term depends on {@code position_encoding}:
+ * Token + position + token-type embeddings, then LayerNorm and dropout. The token-type table has
+ * {@code type_vocab_size} rows (RoBERTa keeps a single one); inputs without token types use row 0, as transformers
+ * does when no {@code token_type_ids} are passed. The position term depends on {@code position_encoding}:
  * <ul>
  *   <li>{@code learned}: a (P, E) table indexed as RoBERTa does ({@code create_position_ids_from_input_ids} in
  *       transformers): real tokens are numbered from {@code pad + 1} by their rank among non-padding tokens,
@@ -48,7 +49,7 @@ public final class RobertaEmbeddings extends AbstractBlock {
                 .setName("position_embeddings").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(config.maxPositionEmbeddings(), e)).build()) : null;
         this.tokenTypeEmbeddings = addParameter(Parameter.builder().setName("token_type_embeddings")
-                .setType(Parameter.Type.WEIGHT).optShape(new Shape(1, e)).build());
+                .setType(Parameter.Type.WEIGHT).optShape(new Shape(config.typeVocabSize(), e)).build());
         this.norm = addChildBlock("norm", LayerNorm.builder().axis(2).optEpsilon(config.layerNormEps()).build());
         this.axialPositions = EncoderConfig.POSITION_AXIAL.equals(config.positionEncoding())
                 ? addChildBlock("axial_positions",
@@ -73,6 +74,15 @@ public final class RobertaEmbeddings extends AbstractBlock {
      * @return (B, N, E)
      */
     public NDArray embed(ParameterStore ps, NDArray ids, boolean training) {
+        return embed(ps, ids, null, training);
+    }
+
+    /**
+     * @param ids (B, N) INT64 token ids
+     * @param tokenTypes (B, N) INT64 token types in [0, type_vocab_size), or {@code null} for type 0 everywhere
+     * @return (B, N, E)
+     */
+    public NDArray embed(ParameterStore ps, NDArray ids, NDArray tokenTypes, boolean training) {
         var device = ids.getDevice();
         NDArray word = ps.getValue(wordEmbeddings, device, training);
         NDArray tokenType = ps.getValue(tokenTypeEmbeddings, device, training);
@@ -83,7 +93,12 @@ public final class RobertaEmbeddings extends AbstractBlock {
         } else if (axialPositions != null) {
             x = x.add(axialPositions.embed(ps, positionRanks(ids), training));
         }
-        x = x.add(tokenType);
+        if (tokenTypes != null) {
+            x = x.add(Embedding.embedding(tokenTypes, tokenType, SparseFormat.DENSE).singletonOrThrow());
+        } else {
+            // Row 0 broadcast over (B, N); a one-row table is added as it is.
+            x = x.add(tokenType.getShape().get(0) == 1 ? tokenType : tokenType.get("0:1"));
+        }
         x = norm.forward(ps, new NDList(x), training).singletonOrThrow();
         return training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
     }

@@ -109,13 +109,35 @@ public abstract class TaskModel extends AbstractBlock {
     }
 
     /**
-     * The encoder's hidden states with the head's automatic global attention.
+     * The token types this head gives the input by itself, or {@code null} for type 0 everywhere (every head but
+     * BigBird's question answering, {@link QuestionAnsweringModel}).
+     *
+     * @param ids (B, N) INT64
+     * @return (B, N) INT64 token types, or {@code null}
+     */
+    public NDArray automaticTokenTypes(NDArray ids) {
+        return null;
+    }
+
+    /**
+     * The encoder's hidden states with the head's automatic global attention and token types.
      *
      * @param ids (B, N) INT64
      * @param attentionMask (B, N) 1 at tokens, 0 at padding
      * @return (B, N, E)
      */
     public NDArray hidden(ParameterStore ps, NDArray ids, NDArray attentionMask, boolean training) {
-        return encoder.encode(ps, ids, attentionMask, automaticGlobalAttention(ids, attentionMask), training);
+        return hidden(ps, ids, attentionMask, automaticGlobalAttention(ids, attentionMask), training);
+    }
+
+    /**
+     * The encoder's hidden states with an explicit global-attention mask and the head's automatic token types.
+     *
+     * @param globalAttentionMask (B, N) 1 at global tokens, or {@code null} for none
+     * @return (B, N, E)
+     */
+    public NDArray hidden(ParameterStore ps, NDArray ids, NDArray attentionMask, NDArray globalAttentionMask,
+            boolean training) {
+        return encoder.encode(ps, ids, attentionMask, globalAttentionMask, automaticTokenTypes(ids), training);
     }
 }

@@ -110,7 +110,19 @@ public final class TransformerEncoder extends AbstractBlock {
      */
     public NDArray encode(ParameterStore ps, NDArray ids, NDArray attentionMask, NDArray globalAttentionMask,
             boolean training) {
-        NDArray x = embeddings.embed(ps, ids, training);
+        return encode(ps, ids, attentionMask, globalAttentionMask, null, training);
+    }
+
+    /**
+     * @param ids (B, N) INT64
+     * @param attentionMask (B, N), 1 at tokens and 0 at padding
+     * @param globalAttentionMask (B, N), 1 at tokens with global attention, or {@code null}
+     * @param tokenTypes (B, N) INT64 in [0, type_vocab_size), or {@code null} for type 0 everywhere
+     * @return (B, N, E)
+     */
+    public NDArray encode(ParameterStore ps, NDArray ids, NDArray attentionMask, NDArray globalAttentionMask,
+            NDArray tokenTypes, boolean training) {
+        NDArray x = embeddings.embed(ps, ids, tokenTypes, training);
         AttentionContext ctx = AttentionContext.fromMasks(attentionMask, globalAttentionMask, x.getDataType());
         if (EncoderConfig.POSITION_ROPE.equals(config.positionEncoding())) {
             ctx = ctx.withRotary(RotaryEmbedding.of(embeddings.positionRanks(ids),

@@ -75,4 +75,14 @@ class EncoderConfigTest {
                 "line 3: attention[1].window 64 is larger than the maximum length 32"), window.getMessage());
     }
 
+    /** One token type by default (RoBERTa's single row); BigBird's two when asked; zero is an error naming the key. */
+    @Test
+    void tokenTypesDefaultToOne() throws Exception {
+        assertEquals(1, EncoderConfig.defaults().typeVocabSize());
+        assertEquals(2, load("type_vocab_size: 2\n").typeVocabSize());
+        ConfigException none = assertThrows(ConfigException.class, () -> load("type_vocab_size: 0\n"));
+        assertTrue(none.getMessage().endsWith("line 1: type_vocab_size must be a positive integer, got 0"),
+                none.getMessage());
+    }
+
 }

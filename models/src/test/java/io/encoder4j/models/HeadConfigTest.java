@@ -64,6 +64,21 @@ class HeadConfigTest {
     }
 
     @Test
+    void qaHeadIsLinearUnlessBigBirdIsAsked() throws Exception {
+        assertEquals(HeadConfig.QA_LINEAR, load("head: {type: question_answering}\n").qaHead());
+        HeadConfig bigBird = load("head: {type: question_answering, qa_head: bigbird}\n");
+        assertEquals(HeadConfig.QA_BIGBIRD, bigBird.qaHead());
+        assertTrue(bigBird.isBigBirdQa());
+        assertEquals(HeadConfig.questionAnswering(),
+                new HeadConfig(HeadConfig.QUESTION_ANSWERING, null, null, null, null, null, null, "linear"));
+        String typo = error("head:\n  type: question_answering\n  qa_head: bigbrid\n");
+        assertTrue(typo.endsWith("line 3: head.qa_head: unknown 'bigbrid' (did you mean 'bigbird'?) (known: linear, "
+                + "bigbird)"), typo);
+        assertTrue(error("head:\n  type: sequence_classification\n  qa_head: bigbird\n").contains(
+                "qa_head does not apply to head type 'sequence_classification'"));
+    }
+
+    @Test
     void errorsNameTheKey() {
         assertTrue(error("head:\n  type: sequence_clasification\n").endsWith("line 2: head.type: unknown head "
                 + "type 'sequence_clasification' (did you mean 'sequence_classification'?) (known: masked_lm, "

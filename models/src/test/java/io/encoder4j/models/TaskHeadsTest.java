@@ -34,6 +34,11 @@ class TaskHeadsTest {
     static final EncoderConfig TINY_GLOBAL = EncoderPresets.with(TINY, Map.of("attention",
             Map.of("type", "global", "window", 4, "dropout", 0.0), "dropout", 0.0));
 
+    /** BigBird's question-answering head needs a second token type for the context. */
+    static final EncoderConfig TINY_TYPES = EncoderPresets.with(TINY, Map.of("type_vocab_size", 2));
+    static final HeadConfig BIG_BIRD_QA = new HeadConfig(HeadConfig.QUESTION_ANSWERING, null, null, null, null, 2,
+            null, HeadConfig.QA_BIGBIRD);
+
     private static NDManager manager;
 
     @BeforeAll
@@ -76,6 +81,17 @@ class TaskHeadsTest {
                 headShapes(TaskModel.create(TINY, HeadConfig.questionAnswering(), manager)));
         assertEquals(Map.of("classifier_weight", List.of(5L, e), "classifier_bias", List.of(5L)),
                 headShapes(TaskModel.create(TINY, HeadConfig.tokenClassification(5), manager)));
+        // BigBirdForQuestionAnsweringHead: qa_classifier.{intermediate.dense, output.dense, output.LayerNorm,
+        // qa_outputs}.
+        TaskModel bigBird = TaskModel.create(TINY_TYPES, BIG_BIRD_QA, manager);
+        assertEquals(Map.of("qa_classifier_intermediate_weight", List.of(32L, e), "qa_classifier_intermediate_bias",
+                List.of(32L), "qa_classifier_output_weight", List.of(e, 32L), "qa_classifier_output_bias", List.of(e),
+                "qa_classifier_norm_gamma", List.of(e), "qa_classifier_norm_beta", List.of(e),
+                "qa_classifier_qa_outputs_weight", List.of(2L, e), "qa_classifier_qa_outputs_bias", List.of(2L)),
+                headShapes(bigBird));
+        assertEquals(List.of(2L, e), NamedParameters.shapes(bigBird).get("encoder_embeddings_token_type_embeddings"));
+        assertEquals(List.of(1L, e), NamedParameters.shapes(TaskModel.create(TINY, HeadConfig.questionAnswering(),
+                manager)).get("encoder_embeddings_token_type_embeddings"));
         assertEquals(Map.of("lm_head_dense_weight", List.of(e, e), "lm_head_dense_bias", List.of(e),
                 "lm_head_norm_gamma", List.of(e), "lm_head_norm_beta", List.of(e), "lm_head_bias", List.of(30L)),
                 headShapes(TaskModel.create(TINY, HeadConfig.maskedLm(), manager)));
@@ -160,6 +176,122 @@ class TaskHeadsTest {
                 }
             }
         }
+    }
+
+    /** erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7). */
+    private static double erf(double x) {
+        double t = 1 / (1 + 0.3275911 * Math.abs(x));
+        double y = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                + t * 1.061405429)))) * Math.exp(-x * x);
+        return Math.signum(x) * y;
+    }
+
+    /**
+     * BigBirdForQuestionAnswering: the context (after the first separator) has token type 1, and the head is
+     * LayerNorm(output(GELU(intermediate(h))) + h) then qa_outputs, with 1e6 taken off the question's logits after
+     * {@code <s>}; against a float64 reference of that formula.
+     */
+    @Test
+    void bigBirdQuestionAnsweringHeadIsTransformersFormula() {
+        Engine.getInstance().setRandomSeed(6);
+        ParameterStore ps = new ParameterStore(manager, false);
+        NDArray ids = ids(manager);
+        NDArray mask = mask(manager);
+        QuestionAnsweringModel qa = (QuestionAnsweringModel) TaskModel.create(TINY_TYPES, BIG_BIRD_QA, manager);
+        // Rows <s> q q </s></s> c c c </s> and <s> q </s></s> c </s> + padding (which counts as context, as there).
+        long[] types = {0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1};
+        assertArrayEquals(types, qa.automaticTokenTypes(ids).toLongArray());
+        NDArray hidden = qa.hidden(ps, ids, mask, false);
+        assertArrayEquals(qa.encoder().encode(ps, ids, mask, null, manager.create(types, new Shape(2, 9)), false)
+                .toFloatArray(), hidden.toFloatArray(), 0f);
+        assertFalse(java.util.Arrays.equals(hidden.toFloatArray(), qa.encoder().encode(ps, ids, mask, false)
+                .toFloatArray()));
+
+        Map<String, Parameter> p = NamedParameters.of(qa);
+        double[][][] h = host(hidden);
+        float[] gamma = p.get("qa_classifier_norm_gamma").getArray().toFloatArray();
+        float[] beta = p.get("qa_classifier_norm_beta").getArray().toFloatArray();
+        QuestionAnsweringModel.SpanLogits span = qa.logits(ps, ids, mask, false);
+        float[] start = span.start().toFloatArray();
+        float[] end = span.end().toFloatArray();
+        boolean[] question = {false, true, true, true, false, false, false, false, false,
+            false, true, true, false, false, false, false, false, false};
+        for (int b = 0; b < 2; b++) {
+            for (int n = 0; n < 9; n++) {
+                double[] u = linear(p.get("qa_classifier_intermediate_weight"),
+                        p.get("qa_classifier_intermediate_bias"), h[b][n]);
+                for (int i = 0; i < u.length; i++) {
+                    u[i] = 0.5 * u[i] * (1 + erf(u[i] / Math.sqrt(2)));
+                }
+                double[] v = linear(p.get("qa_classifier_output_weight"), p.get("qa_classifier_output_bias"), u);
+                double mean = 0;
+                for (int i = 0; i < E; i++) {
+                    v[i] += h[b][n][i];
+                    mean += v[i] / E;
+                }
+                double var = 0;
+                for (int i = 0; i < E; i++) {
+                    var += (v[i] - mean) * (v[i] - mean) / E;
+                }
+                for (int i = 0; i < E; i++) {
+                    v[i] = (v[i] - mean) / Math.sqrt(var + TINY.layerNormEps()) * gamma[i] + beta[i];
+                }
+                double[] y = linear(p.get("qa_classifier_qa_outputs_weight"), p.get("qa_classifier_qa_outputs_bias"),
+                        v);
+                int at = b * 9 + n;
+                if (question[at]) {
+                    // x - 1e6 in float32: one grid step there is 0.0625.
+                    assertEquals((float) y[0] - 1e6f, start[at], Math.ulp(1e6f), "start " + at);
+                    assertEquals((float) y[1] - 1e6f, end[at], Math.ulp(1e6f), "end " + at);
+                } else {
+                    assertEquals(y[0], start[at], 1e-5, "start " + at);
+                    assertEquals(y[1], end[at], 1e-5, "end " + at);
+                }
+            }
+        }
+    }
+
+    /**
+     * transformers' question_lengths = argmax(ids == sep) + 1: up to the first separator; a row whose first token is
+     * the separator, or that has none (argmax 0), has the question {@code <s>} alone, and {@code <s>} is never
+     * penalised.
+     */
+    @Test
+    void bigBirdQuestionIsFoundAsTransformersFindsIt() {
+        NDArray ids = manager.create(new long[] {0, 5, 2, 7, 2, 2, 5, 6, 7, 8, 0, 5, 6, 7, 8}, new Shape(3, 5));
+        assertArrayEquals(new long[] {1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0},
+                BigBirdQuestionAnsweringHead.question(ids, 2).toLongArray());
+        assertArrayEquals(new long[] {0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1},
+                BigBirdQuestionAnsweringHead.tokenTypes(ids, 2).toLongArray());
+        assertArrayEquals(new float[] {0, 1e6f, 1e6f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+                BigBirdQuestionAnsweringHead.penalty(ids, 2, DataType.FLOAT32).toFloatArray(), 0f);
+    }
+
+    @Test
+    void bigBirdQuestionAnsweringNeedsTwoTokenTypesAndTrainsEveryParameter() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TaskModel.create(TINY, BIG_BIRD_QA, manager));
+        assertEquals("qa_head: bigbird gives the context token type 1 and needs type_vocab_size 2 or more; this "
+                + "encoder has 1", e.getMessage());
+        Engine.getInstance().setRandomSeed(7);
+        NDArray ids = ids(manager);
+        NDArray mask = mask(manager);
+        QuestionAnsweringModel qa = (QuestionAnsweringModel) TaskModel.create(TINY_TYPES, BIG_BIRD_QA, manager);
+        ParameterStore ps = new ParameterStore(manager, false);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = QuestionAnsweringModel.loss(qa.logits(ps, ids, mask, true), mask,
+                    manager.create(new long[] {5, 0}), manager.create(new long[] {7, 4}));
+            assertTrue(Float.isFinite(loss.getFloat()), "loss " + loss.getFloat());
+            gc.backward(loss);
+        }
+        for (Map.Entry<String, Parameter> p : NamedParameters.of(qa).entrySet()) {
+            float norm = p.getValue().getArray().getGradient().abs().sum().getFloat();
+            assertTrue(norm > 0 && Float.isFinite(norm), p.getKey() + " has gradient norm " + norm);
+        }
+        // Both token types are used, so both rows of the table learn.
+        float[] types = NamedParameters.of(qa).get("encoder_embeddings_token_type_embeddings").getArray()
+                .getGradient().abs().sum(new int[] {1}).toFloatArray();
+        assertTrue(types[0] > 0 && types[1] > 0, java.util.Arrays.toString(types));
     }
 
     private static double logSoftmax(double[] row, int k) {

@@ -72,7 +72,7 @@ public final class HfConfigMapping {
      * The family a model with {@code head} exports as: its encoder's family ({@link #familyOf(EncoderConfig)}) when
      * that family's class for the head computes the same as encoder4j's head ({@link HfHeadMapping#mismatch});
      * BigBird ({@code original_full}) for full attention under a head that BigBird's class computes and RoBERTa's
-     * does not (a GELU classification head); otherwise encoder4j's own layout. A sliding window without global
+     * does not (a GELU classification head, BigBird's question-answering head); otherwise encoder4j's own layout. A sliding window without global
      * tokens exports as Longformer only under the heads whose Longformer class places no global attention by itself
      * (masked LM, token classification): {@code LongformerForSequenceClassification} and
      * {@code ...ForQuestionAnswering} would put global attention on {@code <s>} or the question, which the model never
@@ -163,7 +163,7 @@ public final class HfConfigMapping {
         int pad = config.padTokenId();
         int hfPositions = config.maxPositionEmbeddings() - positionShift(family, pad) - family.extraPositionRows();
         c.put("max_position_embeddings", hfPositions);
-        c.put("type_vocab_size", 1);
+        c.put("type_vocab_size", config.typeVocabSize());
         c.put("initializer_range", decimal(config.initializerRange()));
         c.put("layer_norm_eps", decimal(config.layerNormEps()));
         c.put("pad_token_id", pad);
@@ -337,7 +337,9 @@ public final class HfConfigMapping {
                     (float) r.number("hidden_dropout_prob", 0.1),
                     (float) r.number("layer_norm_eps", family == HfFamily.NYSTROMFORMER ? 1e-5 : 1e-12),
                     (float) r.number("initializer_range", 0.02), pad, EncoderConfig.POSITION_INIT_NORMAL, false,
-                    FeedForward.GELU, attention);
+                    FeedForward.GELU, attention, null, null, null, null, null, null,
+                    // transformers' default in all four families is 2 (BERT's segments A and B).
+                    r.integer("type_vocab_size", 2));
             return new Imported(family, config);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(file + ": " + rootMessage(e), e);
@@ -355,7 +357,8 @@ public final class HfConfigMapping {
         return new Imported(imported.family(), new EncoderConfig(c.vocabSize(), c.hiddenSize(), c.numLayers(),
                 c.numHeads(), c.intermediateSize(), c.maxPositionEmbeddings(), c.dropout(), c.layerNormEps(),
                 c.initializerRange(), c.padTokenId(), c.positionInit(), c.preNorm(), c.feedForward(),
-                List.of(global)));
+                List.of(global), c.positionEncoding(), c.ropeTheta(), c.axialPosShape(), c.axialPosEmbdsDim(),
+                c.feedForwardChunkSize(), c.reversible(), c.typeVocabSize()));
     }
 
     /** The double whose shortest decimal is the float's (1e-5f as 1e-5, not 9.999999747378752e-6). */

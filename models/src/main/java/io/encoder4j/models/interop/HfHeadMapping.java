@@ -22,14 +22,14 @@ import java.util.Map;
  *
  * <p>Every family's task classes use the same head names as RoBERTa's ({@code classifier.dense},
  * {@code classifier.out_proj}, {@code qa_outputs}, {@code classifier}). Two heads compute something else, read in
- * transformers' {@code modeling_*.py}:
+ * transformers' {@code modeling_*.py}, and encoder4j's heads do either:
  * <ul>
  *   <li>BigBird's and Nyströmformer's classification heads apply the encoder's {@code hidden_act} after
- *       {@code dense} where RoBERTa's and Longformer's apply tanh; encoder4j's head does either
- *       ({@code classifier_activation}).</li>
+ *       {@code dense} where RoBERTa's and Longformer's apply tanh ({@code classifier_activation}).</li>
  *   <li>{@code BigBirdForQuestionAnswering} puts a feed-forward block with its own LayerNorm before
- *       {@code qa_outputs}, gives the context token type 1 and subtracts 1e6 from the question's logits; encoder4j's
- *       question-answering head is RoBERTa's single linear layer, so that class is refused.</li>
+ *       {@code qa_outputs} (all under {@code qa_classifier.*}), gives the context token type 1 and subtracts 1e6 from
+ *       the question's logits; the other families' question answering is one {@code qa_outputs} layer
+ *       ({@code qa_head: bigbird} or {@code linear}).</li>
  * </ul>
  */
 public final class HfHeadMapping {
@@ -49,6 +49,9 @@ public final class HfHeadMapping {
         SUFFIXES.put(HeadConfig.QUESTION_ANSWERING, "ForQuestionAnswering");
         SUFFIXES.put(HeadConfig.TOKEN_CLASSIFICATION, "ForTokenClassification");
     }
+
+    /** {@code BigBirdConfig}'s default {@code sep_token_id} ({@code [SEP]} of google/bigbird-roberta-base). */
+    static final int BIG_BIRD_SEP_TOKEN_ID = 66;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -78,22 +81,24 @@ public final class HfHeadMapping {
                     : family.className(head.type()) + "'s classification head applies "
                             + (geluHead ? "hidden_act (GELU)" : "tanh") + " after its dense layer, and this model's "
                             + "classifier_activation is " + head.classifierActivation();
-            case HeadConfig.QUESTION_ANSWERING -> family == HfFamily.BIG_BIRD ? BIG_BIRD_QA : null;
+            case HeadConfig.QUESTION_ANSWERING -> (family == HfFamily.BIG_BIRD) == head.isBigBirdQa() ? null
+                    : family == HfFamily.BIG_BIRD
+                    ? "BigBirdForQuestionAnswering's head (BigBirdForQuestionAnsweringHead) adds a feed-forward block "
+                            + "with its own LayerNorm before qa_outputs, gives the context token type 1 and subtracts "
+                            + "1e6 from the question's logits, and this model's qa_head is " + head.qaHead()
+                    : family.className(head.type()) + "'s head is one qa_outputs layer, and this model's qa_head is "
+                            + head.qaHead();
             default -> null;
         };
     }
-
-    private static final String BIG_BIRD_QA = "BigBirdForQuestionAnswering's head (BigBirdForQuestionAnsweringHead) "
-            + "adds a feed-forward block with its own LayerNorm before qa_outputs, gives the context token type 1 and "
-            + "subtracts 1e6 from the question's logits; encoder4j's question-answering head is RoBERTa's single "
-            + "qa_outputs layer";
 
     // ---- config.json to HeadConfig ----
 
     /**
      * The head a checkpoint's config.json describes. The class is {@code architectures[0]}; without
      * {@code architectures}, it is inferred from the head tensors present ({@code classifier.out_proj.weight},
-     * {@code qa_outputs.weight}, {@code classifier.weight}, else masked LM).
+     * {@code qa_outputs.weight} or BigBird's {@code qa_classifier.qa_outputs.weight}, {@code classifier.weight}, else
+     * masked LM).
      *
      * @param tensorNames the names of the checkpoint's tensors
      * @throws ConfigException naming the file and key for a class encoder4j has no head for, or inconsistent labels
@@ -123,7 +128,13 @@ public final class HfHeadMapping {
                         throw new ConfigException(file + ": num_labels / id2label: " + family.className(type)
                                 + " has 2 outputs (start and end), the config gives " + labels);
                     }
-                    yield new HeadConfig(type, null, null, null, null, intOrNull(c, "sep_token_id", file), null);
+                    Integer sep = intOrNull(c, "sep_token_id", file);
+                    if (family == HfFamily.BIG_BIRD) {
+                        // BigBirdForQuestionAnswering: its own head, and BigBirdConfig's default separator [SEP].
+                        yield new HeadConfig(type, null, null, null, null, sep == null ? BIG_BIRD_SEP_TOKEN_ID : sep,
+                                null, HeadConfig.QA_BIGBIRD);
+                    }
+                    yield new HeadConfig(type, null, null, null, null, sep, null);
                 }
                 case HeadConfig.SEQUENCE_CLASSIFICATION -> {
                     int n = numLabels(c, file, 2);
@@ -153,7 +164,7 @@ public final class HfHeadMapping {
             if (tensorNames.contains("classifier.out_proj.weight")) {
                 return HeadConfig.SEQUENCE_CLASSIFICATION;
             }
-            if (tensorNames.contains("qa_outputs.weight")) {
+            if (tensorNames.contains("qa_outputs.weight") || tensorNames.contains("qa_classifier.qa_outputs.weight")) {
                 return HeadConfig.QUESTION_ANSWERING;
             }
             if (tensorNames.contains("classifier.weight")) {
@@ -172,10 +183,6 @@ public final class HfHeadMapping {
         }
         for (Map.Entry<String, String> e : SUFFIXES.entrySet()) {
             if (name.equals(family.classPrefix() + e.getValue())) {
-                if (family == HfFamily.BIG_BIRD && e.getKey().equals(HeadConfig.QUESTION_ANSWERING)) {
-                    throw new ConfigException(file + ": architectures '" + name + "' is not supported: " + BIG_BIRD_QA
-                            + ". Its encoder can still start fine-tuning (HfImporter.fromPretrained, docs/interop.md)");
-                }
                 return e.getKey();
             }
         }

@@ -94,7 +94,7 @@ public final class HfImporter {
      * The start of fine-tuning from a transformers checkpoint, as {@link ModelDirectory#fromPretrained} is from an
      * encoder4j model directory: a new model with {@code head} (initialised as RoBERTa's heads are, from the engine
      * seed) and the checkpoint's encoder. The checkpoint may be of any class of a supported family
-     * ({@code *ForMaskedLM}, a task class, the bare {@code *Model}, {@code BigBirdForQuestionAnswering}, ...): only
+     * ({@code *ForMaskedLM}, a task class, the bare {@code *Model}, ...): only
      * its encoder tensors are read, its head tensors are listed in {@link Imported#skipped}. The tokenizer is
      * {@link Imported#tokenizer}.
      */
@@ -282,13 +282,10 @@ public final class HfImporter {
                     yield data;
                 }
                 case TOKEN_TYPE -> {
-                    // transformers uses row 0 when no token_type_ids are given, which is how every encoder4j model
-                    // is called; further rows (type_vocab_size > 1) are not carried.
-                    if (t.shape().length != 2 || t.shape()[0] < 1 || t.shape()[1] != ours[1]) {
-                        throw new ConfigException(at + " has shape " + Arrays.toString(t.shape()) + ", expected ["
-                                + "type_vocab_size, " + ours[1] + "]");
-                    }
-                    yield Arrays.copyOf(data, (int) ours[1]);
+                    // Every row is carried: inputs without token types use row 0 in both, and BigBird's question
+                    // answering gives the context row 1.
+                    checkShape(at, t.shape(), ours, " (type_vocab_size in config.json)");
+                    yield data;
                 }
                 case POSITIONS -> {
                     long[] hf = expectedShape(m, ours, shift);

@@ -32,7 +32,7 @@ public final class HfWeightNames {
         PLAIN,
         /** Our position table: the checkpoint's rows shifted (see {@link HfFamily#positionOffset}). */
         POSITIONS,
-        /** Our single token-type row: row 0 of the checkpoint's table, which transformers uses by default. */
+        /** The token-type table: {@code type_vocab_size} rows in both. */
         TOKEN_TYPE
     }
 
@@ -53,7 +53,7 @@ public final class HfWeightNames {
      * Every parameter of {@code model}, in DJL's order, with its name in {@code family}'s class for the model's head:
      * the encoder under the family's prefix, and the head under the names every family's task classes share
      * ({@code lm_head.*} or {@code cls.predictions.*}, {@code classifier.dense/out_proj.*}, {@code qa_outputs.*},
-     * {@code classifier.*}).
+     * {@code classifier.*}), or BigBird's question-answering head ({@code qa_classifier.*}).
      */
     public static List<Mapped> of(Block model, HfFamily family) {
         List<Mapped> out = new ArrayList<>();
@@ -130,6 +130,27 @@ public final class HfWeightNames {
             case "qa_outputs" -> {
                 if (path.size() == 1) {
                     return "qa_outputs." + tensor(param);
+                }
+                throw new IllegalStateException("no transformers name for " + where);
+            }
+            case "qa_classifier" -> {
+                // BigBirdForQuestionAnsweringHead: intermediate.dense, output.dense, output.LayerNorm, qa_outputs.
+                if (path.size() == 2) {
+                    switch (path.get(1)) {
+                        case "intermediate" -> {
+                            return "qa_classifier.intermediate.dense." + tensor(param);
+                        }
+                        case "output" -> {
+                            return "qa_classifier.output.dense." + tensor(param);
+                        }
+                        case "norm" -> {
+                            return "qa_classifier.output.LayerNorm." + tensor(param);
+                        }
+                        case "qa_outputs" -> {
+                            return "qa_classifier.qa_outputs." + tensor(param);
+                        }
+                        default -> { }
+                    }
                 }
                 throw new IllegalStateException("no transformers name for " + where);
             }

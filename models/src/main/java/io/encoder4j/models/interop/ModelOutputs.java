@@ -182,10 +182,10 @@ public final class ModelOutputs {
             ParameterStore ps = new ParameterStore(m, false);
             Map<String, Object> out = new LinkedHashMap<>();
             switch (head) {
-                case "hidden" -> out.put("last_hidden_state",
-                        nested(model.encoder().encode(ps, ids, mask, global, false)));
+                // The head's own token types too (BigBird's question answering gives the context type 1).
+                case "hidden" -> out.put("last_hidden_state", nested(model.hidden(ps, ids, mask, global, false)));
                 case "mlm" -> {
-                    NDArray hidden = model.encoder().encode(ps, ids, mask, global, false);
+                    NDArray hidden = model.hidden(ps, ids, mask, global, false);
                     long e = hidden.getShape().get(2);
                     NDArray logits = maskedLmHead((MaskedLmModel) model).logits(ps, hidden.reshape(b * (long) n, e),
                             false);

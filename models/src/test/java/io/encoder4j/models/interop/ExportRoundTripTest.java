@@ -171,6 +171,10 @@ class ExportRoundTripTest {
                 Arguments.of("nystrom, qa", nystrom, qa, HfFamily.NYSTROMFORMER),
                 Arguments.of("linformer, token", config(List.of(spec("linformer")), false, null), token,
                         HfFamily.ENCODER4J),
+                // BigBird's question-answering head over attention that BigBird's class does not compute.
+                Arguments.of("global, bigbird qa", EncoderPresets.with(longformer, Map.of("type_vocab_size", 2)),
+                        new HeadConfig(HeadConfig.QUESTION_ANSWERING, null, null, null, null, null, null,
+                                HeadConfig.QA_BIGBIRD), HfFamily.ENCODER4J),
                 Arguments.of("pre-LN, gelu classifier", config(null, true, null), gelu, HfFamily.ENCODER4J));
     }
 

@@ -82,6 +82,7 @@ public final class FinetuneEvaluation {
                         TokenClassificationTask.predict(tagger, manager, features, batch, 0), labels));
             } else {
                 QuestionAnsweringModel qa = as(model, QuestionAnsweringModel.class, dir);
+                QuestionAnsweringTask.requireFrameSeparator(qa, tokenizer.eosId(), dir);
                 List<SquadExample> examples = qaSplit(job, split);
                 QaFeatures features = QaFeatures.build(examples, tokenizer, job.data().windowing());
                 out.putAll(QuestionAnsweringTask.metrics(examples,

@@ -224,14 +224,21 @@ public final class FinetuneJob {
                         split.labels(), training.batchSize(), training.gradientAccumulationSteps(),
                         job.run().seed(), training.evalBatches(), tokenizerJson);
             } else {
+                String qaHead = qaHeadOf(job, pretrained);
+                if (HeadConfig.QA_BIGBIRD.equals(qaHead) && encoder.typeVocabSize() < 2) {
+                    throw new ConfigException("head.qa_head: bigbird gives the context token type 1 and needs an "
+                            + "encoder with type_vocab_size 2 or more (a model imported from BigBird has them); this "
+                            + "one has " + encoder.typeVocabSize());
+                }
                 List<SquadExample> all = SquadReader.read(Path.of(job.data().train()));
                 SquadSplit split = job.data().validation() != null
                         ? new SquadSplit(all, SquadReader.read(Path.of(job.data().validation())))
                         : SquadSplit.byArticle(all, job.data().validationFractionOrDefault(), job.run().seed());
                 QaFeatures train = QaFeatures.build(split.train(), tokenizer, job.data().windowing());
                 QaFeatures validation = QaFeatures.build(split.validation(), tokenizer, job.data().windowing());
+                // The question ends at the tokenizer's </s>, which frames the windows (QaFeatures).
                 HeadConfig head = new HeadConfig(HeadConfig.QUESTION_ANSWERING, 2, null, null, null,
-                        tokenizer.eosId());
+                        tokenizer.eosId(), null, qaHead);
                 QuestionAnsweringModel model = (QuestionAnsweringModel) buildModel(checkpoint, pretrained, encoder,
                         head, manager, QuestionAnsweringModel.class);
                 LOG.info("Data: {} training questions ({} windows), {} validation questions ({} windows), split by "
@@ -270,6 +277,24 @@ public final class FinetuneJob {
             TrainingConfig training, RunContext context, NDManager manager, Path checkpoint) throws IOException {
         Trainer<B> trainer = new Trainer<>(task, training, context, manager);
         return checkpoint == null ? trainer.train() : trainer.resume(checkpoint);
+    }
+
+    /**
+     * The question-answering head style: {@code head.qa_head} when written, else the pretrained model's own when it is
+     * a question-answering model (a model imported from BigBirdForQuestionAnswering keeps BigBird's head), else
+     * {@code linear}.
+     */
+    private static String qaHeadOf(FinetuneJobConfig job, Path pretrained) {
+        if (job.head().qaHead() != null) {
+            return job.head().qaHead();
+        }
+        if (pretrained != null) {
+            HeadConfig saved = ModelDirectory.readConfig(pretrained).head();
+            if (saved.type().equals(HeadConfig.QUESTION_ANSWERING)) {
+                return saved.qaHead();
+            }
+        }
+        return HeadConfig.QA_LINEAR;
     }
 
     /** The encoder of the job: the pretrained one with the written keys applied, or the written one resolved. */

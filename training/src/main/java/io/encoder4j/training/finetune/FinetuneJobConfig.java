@@ -12,7 +12,7 @@ import java.util.List;
  * <pre>{@code
  * task: classification            # or question_answering, token_classification
  * model: {pretrained: runs/quickstart/model}
- * head: {problem_type: single_label_classification, classifier_dropout: 0.1}
+ * head: {problem_type: single_label_classification, classifier_dropout: 0.1}   # question answering: {qa_head: bigbird}
  * data: {train: ..., validation: ..., columns: [label, text], max_length: 128}
  * training: {...}
  * }</pre>
@@ -51,6 +51,9 @@ public record FinetuneJobConfig(
         }
         if (!task.equals(CLASSIFICATION) && head.problemType() != null) {
             throw new IllegalArgumentException("head.problem_type does not apply to task " + task);
+        }
+        if (!task.equals(QUESTION_ANSWERING) && head.qaHead() != null) {
+            throw new IllegalArgumentException("head.qa_head does not apply to task " + task);
         }
         if (task.equals(CLASSIFICATION)) {
             data.classification(); // its own checks, now

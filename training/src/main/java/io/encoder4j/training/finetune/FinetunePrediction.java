@@ -71,6 +71,7 @@ public record FinetunePrediction(String textColumn, String textPairColumn, List<
                 return classify(classifier, dir, input, tokenizer, manager, length);
             }
             if (model instanceof QuestionAnsweringModel qa) {
+                QuestionAnsweringTask.requireFrameSeparator(qa, tokenizer.eosId(), dir);
                 return answer(qa, input, tokenizer, manager, maxLength != null ? maxLength
                         : longest != null ? Math.min(longest, 384) : 384);
             }

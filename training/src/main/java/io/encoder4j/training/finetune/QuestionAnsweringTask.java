@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.datasets.sampling.BatchOrder;
 import io.encoder4j.datasets.tasks.qa.QaBatch;
 import io.encoder4j.datasets.tasks.qa.QaFeatures;
@@ -108,6 +109,23 @@ public final class QuestionAnsweringTask implements TrainingTask<QuestionAnsweri
     @Override
     public void backward(GradientCollector collector, NDArray loss) {
         model.encoder().backward(collector, loss);
+    }
+
+    /**
+     * The windows are framed {@code <s> question </s></s> context </s>} with the tokenizer's {@code </s>}
+     * ({@link QaFeatures}). A head that finds the question by its separator (global attention on the question,
+     * BigBird's token types and question mask) must look for that id, or it would silently see no question.
+     *
+     * @throws ConfigException naming the model's {@code head.sep_token_id} when it is another id
+     */
+    public static void requireFrameSeparator(QuestionAnsweringModel model, int eosId, Path modelDir) {
+        boolean findsQuestion = model.usesGlobalAttention() || model.head().isBigBirdQa();
+        if (findsQuestion && model.head().sepTokenId() != eosId) {
+            throw new ConfigException(modelDir.resolve(ModelDirectory.CONFIG_FILE) + ": head.sep_token_id "
+                    + model.head().sepTokenId() + " is not the tokenizer's </s> (" + eosId + "), which ends the "
+                    + "question in the windows encoder4j builds (<s> question </s></s> context </s>); this head "
+                    + "finds the question by that separator");
+        }
     }
 
     /** One prediction per example of {@code features}, in example order. */
