@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.encoder4j.core.tensor.Precision;
 
 /**
  * Encoder + masked-LM head ({@code RobertaForMaskedLM}: children {@code encoder} and {@code lm_head}). Block inputs:
@@ -49,7 +50,8 @@ public final class MaskedLmModel extends TaskModel {
 
     /** Mean cross-entropy of (M, V) logits against (M) INT64 labels. */
     public static NDArray loss(NDArray logits, NDArray labels) {
-        NDArray logProbs = logits.logSoftmax(-1);
+        // FP32 for log-softmax and the mean when the model runs in FP16 (Precision).
+        NDArray logProbs = Precision.float32(logits).logSoftmax(-1);
         return logProbs.gather(labels.reshape(-1, 1), 1).mean().neg();
     }
 

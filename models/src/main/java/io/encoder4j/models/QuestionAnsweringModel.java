@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.encoder4j.core.attention.AttentionMasks;
+import io.encoder4j.core.tensor.Precision;
 import io.encoder4j.core.tensor.Scalars;
 
 /**
@@ -117,6 +118,8 @@ public final class QuestionAnsweringModel extends TaskModel {
      */
     public static NDArray loss(SpanLogits logits, NDArray attentionMask, NDArray startPositions,
             NDArray endPositions) {
+        // In FP32 when the model runs in FP16 (Precision).
+        logits = new SpanLogits(Precision.float32(logits.start()), Precision.float32(logits.end()));
         NDArray padding = attentionMask.eq(0).toType(logits.start().getDataType(), false)
                 .mul(AttentionMasks.MASKED_SCORE);
         NDArray start = spanCrossEntropy(logits.start().add(padding), startPositions);

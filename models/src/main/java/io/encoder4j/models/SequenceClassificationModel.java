@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.encoder4j.core.tensor.Precision;
 
 /**
  * transformers' {@code RobertaForSequenceClassification}: the encoder and the {@code classifier}
@@ -79,7 +80,8 @@ public final class SequenceClassificationModel extends TaskModel {
      * @return a scalar
      */
     public static NDArray loss(NDArray logits, NDArray labels, String problemType) {
-        // logits: (B, L)
+        // logits: (B, L), in FP32 when the model runs in FP16 (Precision)
+        logits = Precision.float32(logits);
         return switch (problemType) {
             case HeadConfig.SINGLE_LABEL -> logits.logSoftmax(-1)
                     .gather(labels.toType(DataType.INT64, false).reshape(-1, 1), 1).mean().neg();

@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.encoder4j.core.tensor.Precision;
 
 /**
  * transformers' {@code RobertaForTokenClassification}: the encoder, dropout, and {@code classifier}, a linear E to
@@ -75,6 +76,8 @@ public final class TokenClassificationModel extends TaskModel {
      * @return a scalar (0 when no position counts)
      */
     public static NDArray loss(NDArray logits, NDArray labels, NDArray attentionMask) {
+        // In FP32 when the model runs in FP16 (Precision).
+        logits = Precision.float32(logits);
         long l = logits.getShape().get(2);
         NDArray y = labels.toType(DataType.INT64, false).reshape(-1, 1);
         NDArray counted = y.neq(IGNORE_INDEX).logicalAnd(attentionMask.reshape(-1, 1).neq(0))

@@ -13,8 +13,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.encoder4j.core.config.ConfigException;
 import io.encoder4j.core.config.ConfigLoader;
 import io.encoder4j.core.io.FileTrees;
+import io.encoder4j.core.tensor.Precision;
 import io.encoder4j.training.optim.AdamW;
+import io.encoder4j.training.optim.DeviceLossScale;
 import io.encoder4j.training.optim.LearningRateSchedule;
+import io.encoder4j.training.optim.LossScale;
 import io.encoder4j.training.run.CurvePlot;
 import io.encoder4j.training.run.MetricsLog;
 import io.encoder4j.training.run.Progress;
@@ -85,6 +88,9 @@ public final class Trainer<B extends MicroBatch> {
     private MetricsLog metrics;
     private TensorBoardWriter tensorBoard;
     private Progress progress;
+    /** The FP16 parameters' masters and the loss scale of an {@code fp16} run; null in an {@code fp32} one. */
+    private MixedPrecision mixed;
+    private DeviceLossScale lossScale;
 
     /**
      * @param manager the manager of the task's device: the optimizer state and the loop's counters live there
@@ -117,13 +123,18 @@ public final class Trainer<B extends MicroBatch> {
 
     /** Trains from step 0 into a fresh run directory. */
     public TrainingResult train() throws IOException {
-        try (AdamW optimizer = newOptimizer();
+        try (MixedPrecision precision = newMixedPrecision();
+                DeviceLossScale scale = newLossScale(null);
+                AdamW optimizer = newOptimizer();
                 StepAccumulators counters = new StepAccumulators(manager, config.maxConsecutiveNonfinite());
                 MetricsLog log = MetricsLog.create(run.dir().resolve(RunDirectory.METRICS));
                 TensorBoardWriter tb = TensorBoardWriter.open(run.dir().resolve(RunDirectory.TENSORBOARD))) {
             metrics = log;
             tensorBoard = tb;
             return loop(optimizer, counters);
+        } finally {
+            mixed = null;
+            lossScale = null;
         }
     }
 
@@ -145,7 +156,9 @@ public final class Trainer<B extends MicroBatch> {
                     + " is at step " + state.step() + " of max_steps " + config.maxSteps() + " (its " + MODEL
                     + "/ holds the final weights); to train longer, resume with training.max_steps=<more>");
         }
-        try (AdamW optimizer = newOptimizer();
+        try (MixedPrecision precision = newMixedPrecision();
+                DeviceLossScale scale = newLossScale(state);
+                AdamW optimizer = newOptimizer();
                 StepAccumulators counters = new StepAccumulators(manager, config.maxConsecutiveNonfinite())) {
             Path optimizerFile = checkpoint.resolve(OPTIMIZER);
             try (InputStream in = Files.newInputStream(optimizerFile)) {
@@ -180,6 +193,9 @@ public final class Trainer<B extends MicroBatch> {
                         config.maxSteps());
                 return loop(optimizer, counters);
             }
+        } finally {
+            mixed = null;
+            lossScale = null;
         }
     }
 
@@ -206,6 +222,34 @@ public final class Trainer<B extends MicroBatch> {
         return state;
     }
 
+    /**
+     * For {@code precision: fp16}: makes the task's model FP16 with FP32 masters ({@link MixedPrecision}); null for
+     * fp32. Closing it (when the run ends, also by an error) leaves the FP32 masters in the model.
+     */
+    private MixedPrecision newMixedPrecision() {
+        if (!TrainingConfig.FP16.equals(config.precision())) {
+            return null;
+        }
+        if (!manager.getDevice().isGpu()) {
+            LOG.warn("training.precision: fp16 on the CPU runs, but slowly (PyTorch's CPU FP16 kernels); it is meant "
+                    + "for tests, train on a GPU");
+        }
+        mixed = new MixedPrecision(task.parameters(), manager);
+        return mixed;
+    }
+
+    /** The loss scale of an fp16 run, from the checkpoint's state when resuming one; null for fp32. */
+    private DeviceLossScale newLossScale(TrainerState state) {
+        if (mixed == null) {
+            return null;
+        }
+        LossScale start = state != null && state.lossScale() != null
+                ? new LossScale(state.lossScale(), state.lossScaleCleanSteps() == null ? 0 : state.lossScaleCleanSteps())
+                : new LossScale(config.initialLossScale(), 0);
+        lossScale = new DeviceLossScale(manager, start, config.lossScaleGrowthInterval());
+        return lossScale;
+    }
+
     private AdamW newOptimizer() {
         // Weights loaded from a file (a checkpoint, a pretrained encoder) replace the arrays DJL initialised with
         // gradients attached; the new arrays have none until asked.
@@ -214,7 +258,7 @@ public final class Trainer<B extends MicroBatch> {
                 p.getValue().getArray().setRequiresGradient(true);
             }
         }
-        return new AdamW(task.parameters(), manager, config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(),
+        return new AdamW(task.parameters(), mixed == null ? null : mixed.masters(), manager, config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(),
                 config.weightDecay(), config.maxGradNorm());
     }
 
@@ -247,7 +291,17 @@ public final class Trainer<B extends MicroBatch> {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray stepLoss = accumulate(batches, host);
-                    AdamW.StepOutcome outcome = optimizer.step(lr, counters.gate(stepLoss));
+                    AdamW.StepOutcome outcome;
+                    if (mixed == null) {
+                        outcome = optimizer.step(lr, counters.gate(stepLoss));
+                    } else {
+                        // Unscaled FP32 gradients update the masters; an overflow (inf) skips the step on the
+                        // device and backs the scale off, with no host sync (LossScale).
+                        outcome = optimizer.step(lr, counters.gate(stepLoss),
+                                mixed.unscaledGradients(lossScale.inverse()));
+                        mixed.copyToModel();
+                        lossScale.update(outcome.applied());
+                    }
                     counters.record(stepLoss, outcome.applied());
                     if (logNow) {
                         gradNorm = outcome.gradNorm().getFloat();
@@ -278,6 +332,9 @@ public final class Trainer<B extends MicroBatch> {
                     row.put("tokens_per_second", Math.round(tokensPerSecond));
                     row.put("elapsed_seconds", Math.round(elapsed * 100) / 100.0);
                     row.put("skipped_steps", snapshot.skipped());
+                    if (lossScale != null) {
+                        row.put("loss_scale", lossScale.read().scale());
+                    }
                     // Arrays alive outside the step scopes: constant from step to step unless something leaks.
                     row.put("native_arrays", manager.getManagedArrays().size());
                     metrics.log(step, "train", row);
@@ -339,8 +396,14 @@ public final class Trainer<B extends MicroBatch> {
                     GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 scope.suppressNotUsedWarning();
                 NDArray loss = task.loss(batch);
+                if (lossScale != null) {
+                    // The tasks' losses are FP32 already (their logits are upcast); this keeps a task's FP16 loss
+                    // from overflowing when it is multiplied by the scale.
+                    loss = Precision.float32(loss);
+                }
                 NDArray scaled = batches.size() == 1 ? loss : loss.mul(weight(host, (double) batch.lossWeight() / terms));
-                task.backward(collector, scaled);
+                // fp16: back-propagate loss * scale, so that small gradients survive in FP16 (LossScale).
+                task.backward(collector, lossScale == null ? scaled : scaled.mul(lossScale.scale()));
                 stepLoss.addi(scaled.stopGradient());
             }
         }
@@ -384,14 +447,15 @@ public final class Trainer<B extends MicroBatch> {
         if (lastSavedStep == step && Files.isDirectory(target)) {
             return target;
         }
+        LossScale scale = lossScale == null ? null : lossScale.read();
         TrainerState state = new TrainerState(TrainerState.FORMAT, run.job(), step, (long) config.maxSteps(),
                 run.seed(), optimizer.appliedSteps(), snapshot.skipped(), snapshot.consecutive(),
                 snapshot.intervalLossSum(), snapshot.intervalGoodSteps(), intervalSteps, best.metric().name(),
                 Double.isNaN(best.best()) ? null : best.best(), best.bestStep() < 0 ? null : best.bestStep(),
                 best.withoutImprovement(), metrics.bytes(), elapsedSeconds(), tokens, TrainerState.RNG_SCHEME,
-                run.jobState());
+                run.jobState(), scale == null ? null : scale.scale(), scale == null ? null : scale.cleanSteps());
         Path dir = checkpoints.write(step, (temp, files) -> {
-            task.saveModel(temp.resolve(MODEL));
+            saveModel(temp.resolve(MODEL));
             try (OutputStream out = files.create(temp.resolve(OPTIMIZER))) {
                 optimizer.save(out);
             }
@@ -403,6 +467,15 @@ public final class Trainer<B extends MicroBatch> {
         checkpoints.rotate(config.saveTotalLimit(), bestCheckpoint());
         LOG.debug("checkpoint {}", dir);
         return dir;
+    }
+
+    /** The task's model, with FP32 weights also in an fp16 run (its masters). */
+    private void saveModel(Path dir) throws IOException {
+        if (mixed == null) {
+            task.saveModel(dir);
+        } else {
+            mixed.withMasters(() -> task.saveModel(dir));
+        }
     }
 
     private static void write(FileSink files, Path file, String text) throws IOException {
@@ -429,7 +502,7 @@ public final class Trainer<B extends MicroBatch> {
         if (config.loadBestAtEnd() && bestDir != null && Files.isDirectory(bestDir.resolve(MODEL))) {
             copyTree(bestDir.resolve(MODEL), temp);
         } else {
-            task.saveModel(temp);
+            saveModel(temp);
         }
         FileTrees.deleteRecursively(modelDir);
         Files.move(temp, modelDir, StandardCopyOption.ATOMIC_MOVE);

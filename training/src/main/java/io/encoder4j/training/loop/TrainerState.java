@@ -18,6 +18,8 @@ import java.util.Map;
  * @param metricsBytes length of {@code metrics.jsonl} at the checkpoint; a resumed run truncates it there
  * @param tokens input tokens trained on so far
  * @param jobState what the job needs to check on resume (the prepared data's fingerprint)
+ * @param lossScale the loss scale of an {@code fp16} run (null in an {@code fp32} one)
+ * @param lossScaleCleanSteps applied steps since the loss scale last changed ({@code fp16} runs)
  */
 public record TrainerState(
         Integer format,
@@ -39,7 +41,9 @@ public record TrainerState(
         Double trainSeconds,
         Long tokens,
         String rng,
-        Map<String, String> jobState) {
+        Map<String, String> jobState,
+        Double lossScale,
+        Long lossScaleCleanSteps) {
 
     public static final int FORMAT = 1;
     public static final String FILE = "trainer_state.json";

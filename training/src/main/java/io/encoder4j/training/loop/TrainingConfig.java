@@ -3,6 +3,7 @@ package io.encoder4j.training.loop;
 import io.encoder4j.core.config.Checks;
 import io.encoder4j.core.config.Suggestions;
 import io.encoder4j.training.optim.LearningRateSchedule;
+import io.encoder4j.training.optim.LossScale;
 
 /**
  * The {@code training} section: optimisation, the cadence of logging, evaluation and checkpoints, and the device.
@@ -24,6 +25,10 @@ import io.encoder4j.training.optim.LearningRateSchedule;
  * @param maxConsecutiveNonfinite stop after this many steps in a row whose loss or gradient was NaN or infinite (each
  *     is skipped)
  * @param device {@code auto} (a GPU if PyTorch sees one, else the CPU), {@code cpu}, {@code gpu} or {@code gpu:N}
+ * @param precision {@code fp32}, or {@code fp16}: FP16 forward and backward with FP32 master weights and dynamic loss
+ *     scaling ({@link MixedPrecision})
+ * @param initialLossScale the loss scale an {@code fp16} run starts with (GradScaler's 2^16)
+ * @param lossScaleGrowthInterval applied steps in a row after which an {@code fp16} run doubles its loss scale
  */
 public record TrainingConfig(
         Integer batchSize,
@@ -49,14 +54,19 @@ public record TrainingConfig(
         Float earlyStoppingThreshold,
         Boolean loadBestAtEnd,
         Integer maxConsecutiveNonfinite,
-        String device) {
+        String device,
+        String precision,
+        Double initialLossScale,
+        Integer lossScaleGrowthInterval) {
 
     public static final String WARMUP_STABLE_DECAY = "warmup_stable_decay";
+    public static final String FP32 = "fp32";
+    public static final String FP16 = "fp16";
 
     /** Every field at its default. */
     public static TrainingConfig defaults() {
         return new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public TrainingConfig {
@@ -85,6 +95,10 @@ public record TrainingConfig(
         loadBestAtEnd = loadBestAtEnd != null && loadBestAtEnd;
         maxConsecutiveNonfinite = maxConsecutiveNonfinite == null ? 10 : maxConsecutiveNonfinite;
         device = device == null ? DeviceSelection.AUTO : device;
+        precision = precision == null ? FP32 : precision;
+        initialLossScale = initialLossScale == null ? LossScale.DEFAULT_INITIAL : initialLossScale;
+        lossScaleGrowthInterval = lossScaleGrowthInterval == null ? LossScale.DEFAULT_GROWTH_INTERVAL
+                : lossScaleGrowthInterval;
         Checks.positive("batch_size", batchSize);
         Checks.positive("gradient_accumulation_steps", gradientAccumulationSteps);
         Checks.positive("max_steps", maxSteps);
@@ -123,6 +137,16 @@ public record TrainingConfig(
         Checks.nonNegative("early_stopping_threshold", earlyStoppingThreshold);
         Checks.positive("max_consecutive_nonfinite", maxConsecutiveNonfinite);
         DeviceSelection.checkSyntax(device);
+        if (!FP32.equals(precision) && !FP16.equals(precision)) {
+            // bf16 crashes DJL 0.35.1 natively (DJL-NOTES.md), so it is not offered.
+            throw new IllegalArgumentException("precision must be fp32 or fp16, got '" + precision + "'"
+                    + Suggestions.didYouMean(precision, java.util.List.of(FP32, FP16)));
+        }
+        if (!(initialLossScale > 0) || Double.isInfinite(initialLossScale)) {
+            throw new IllegalArgumentException("initial_loss_scale must be positive and finite, got "
+                    + initialLossScale);
+        }
+        Checks.positive("loss_scale_growth_interval", lossScaleGrowthInterval);
     }
 
     /** The learning-rate schedule these settings describe. */

@@ -50,6 +50,8 @@ public final class AdamW implements AutoCloseable {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, NDArray> firstMoment = new LinkedHashMap<>();
     private final Map<String, NDArray> secondMoment = new LinkedHashMap<>();
+    /** FP32 master weights the update goes to instead of the parameters' arrays (mixed precision), or null. */
+    private final Map<String, NDArray> masters;
     private final NDManager stateManager;
     private final NDManager hostManager;
     private final Device device;
@@ -73,6 +75,19 @@ public final class AdamW implements AutoCloseable {
      */
     public AdamW(PairList<String, Parameter> named, NDManager manager, float beta1, float beta2, float epsilon,
             float weightDecay, float maxGradNorm) {
+        this(named, null, manager, beta1, beta2, epsilon, weightDecay, maxGradNorm);
+    }
+
+    /**
+     * An optimizer whose updates go to {@code masters}, FP32 copies of the (FP16) parameters by name, as in mixed
+     * precision training (docs/training.md); the moments are FP32 like the masters. The caller passes the unscaled
+     * FP32 gradients to {@link #step(float, NDArray, Map)} and copies the masters back into the parameters.
+     *
+     * @param masters the arrays to update, by parameter name; null updates the parameters' own arrays
+     */
+    public AdamW(PairList<String, Parameter> named, Map<String, NDArray> masters, NDManager manager, float beta1,
+            float beta2, float epsilon, float weightDecay, float maxGradNorm) {
+        this.masters = masters;
         this.stateManager = manager.newSubManager();
         this.weightDecay = weightDecay;
         this.maxGradNorm = maxGradNorm;
@@ -81,7 +96,10 @@ public final class AdamW implements AutoCloseable {
             if (!p.getValue().requiresGradient()) {
                 continue;
             }
-            NDArray array = p.getValue().getArray();
+            NDArray array = masters == null ? p.getValue().getArray() : masters.get(p.getKey());
+            if (array == null) {
+                throw new IllegalArgumentException("no master weight for parameter '" + p.getKey() + "'");
+            }
             first = first == null ? array.getDevice() : first;
             parameters.put(p.getKey(), p.getValue());
             // Created here, outside any NDScope, so the state lives as long as the optimizer (DJL-NOTES.md).
@@ -128,10 +146,18 @@ public final class AdamW implements AutoCloseable {
      *     or null
      */
     public StepOutcome step(float lr, NDArray gate) {
+        return step(lr, gate, null);
+    }
+
+    /**
+     * As {@link #step(float, NDArray)} with the gradients given by parameter name ({@code null}: the parameters' own),
+     * e.g. FP16 gradients unscaled into FP32 for the masters. The parameters' own gradients are zeroed either way.
+     */
+    public StepOutcome step(float lr, NDArray gate, Map<String, NDArray> gradients) {
         List<NDArray> grads = new ArrayList<>(parameters.size());
         NDArray sumSquares = null;
-        for (Parameter p : parameters.values()) {
-            NDArray g = p.getArray().getGradient();
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            NDArray g = gradients == null ? e.getValue().getArray().getGradient() : gradients.get(e.getKey());
             grads.add(g);
             NDArray s = g.square().sum();
             sumSquares = sumSquares == null ? s : sumSquares.add(s);
@@ -160,7 +186,7 @@ public final class AdamW implements AutoCloseable {
         NDArray decay = weightDecay > 0 ? one.sub(okF.mul(host(lr * weightDecay))) : null;
         int i = 0;
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            NDArray p = e.getValue().getArray();
+            NDArray p = masters == null ? e.getValue().getArray() : masters.get(e.getKey());
             NDArray g = grads.get(i++);
             NDArray clean = JniUtils.where((PtNDArray) ok, (PtNDArray) g.mul(scale), (PtNDArray) zero);
             NDArray m = firstMoment.get(e.getKey());
@@ -171,7 +197,7 @@ public final class AdamW implements AutoCloseable {
                 p.muli(decay);
             }
             p.subi(m.div(v.sqrt().addi(epsHat)).muli(stepSize));
-            JniUtils.zeroGrad((PtNDArray) p);
+            JniUtils.zeroGrad((PtNDArray) e.getValue().getArray());
         }
         return new StepOutcome(norm, ok);
     }

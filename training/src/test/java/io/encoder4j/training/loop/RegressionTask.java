@@ -126,7 +126,9 @@ final class RegressionTask implements TrainingTask<RegressionTask.Batch> {
 
     @Override
     public NDArray loss(Batch batch) {
-        NDArray x = manager.create(batch.x(), new Shape(batch.rows(), FEATURES));
+        // Inputs in the model's type (FP16 under mixed precision); the FP32 target then upcasts the residual.
+        NDArray x = manager.create(batch.x(), new Shape(batch.rows(), FEATURES))
+                .toType(model.getParameters().get("weight").getArray().getDataType(), false);
         NDArray y = manager.create(batch.y(), new Shape(batch.rows(), 1));
         NDArray prediction = model.forward(ps, new ai.djl.ndarray.NDList(x), true).singletonOrThrow();
         NDArray loss = prediction.sub(y).square().mean();
@@ -146,7 +148,8 @@ final class RegressionTask implements TrainingTask<RegressionTask.Batch> {
     public Map<String, Double> evaluate() {
         List<Batch> held = batches(seed + 1, 0, 64);
         Map<String, Double> out = new LinkedHashMap<>();
-        NDArray x = manager.create(held.get(0).x(), new Shape(64, FEATURES));
+        NDArray x = manager.create(held.get(0).x(), new Shape(64, FEATURES))
+                .toType(model.getParameters().get("weight").getArray().getDataType(), false);
         NDArray y = manager.create(held.get(0).y(), new Shape(64, 1));
         try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
             scope.suppressNotUsedWarning();
