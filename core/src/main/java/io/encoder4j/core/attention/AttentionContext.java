@@ -105,7 +105,7 @@ public record AttentionContext(NDArray paddingMask, NDArray additiveKeyMask, Glo
                 }
             }
             for (; s < slots; s++) {
-                slotMask[i * slots + s] = AttentionMasks.MASKED_SCORE;
+                slotMask[i * slots + s] = AttentionMasks.maskedScore(type);
             }
         }
         NDManager m = mask.getManager();

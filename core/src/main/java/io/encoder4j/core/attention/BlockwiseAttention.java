@@ -80,7 +80,7 @@ public final class BlockwiseAttention extends ExactPatternAttention {
         qb = Scalars.mul(qb, scale);
         NDArray scores = qb.matMul(kb.transpose(0, 1, 2, 4, 3)).add(mask);
         // A query block whose key block is absent or all padding sees nothing: its context is 0.
-        NDArray seesAny = mask.max(new int[] {-1}, true).gt(AttentionMasks.MASKED_SCORE / 2)
+        NDArray seesAny = mask.max(new int[] {-1}, true).gt(AttentionMasks.maskedScore(mask.getDataType()) / 2)
                 .toType(q.getDataType(), false);
         NDArray[] pl = PartialAttention.softmax(scores, withLse);
         NDArray lse = withLse ? pl[1].reshape(b, numHeads, np, 1).get(":, :, 0:" + n) : null;

@@ -46,7 +46,7 @@ public record PartialAttention(NDArray output, NDArray logNormalizer) {
 
     /** The output with the rows that saw no visible key set to 0 (their softmax was over masked keys only). */
     public NDArray outputZeroingEmptyRows() {
-        NDArray visible = logNormalizer.gt(AttentionMasks.MASKED_SCORE / 2).toType(output.getDataType(), false);
+        NDArray visible = logNormalizer.gt(AttentionMasks.maskedScore(logNormalizer.getDataType()) / 2).toType(output.getDataType(), false);
         return output.mul(visible);
     }
 }
