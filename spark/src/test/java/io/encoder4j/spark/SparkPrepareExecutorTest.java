@@ -168,7 +168,7 @@ class SparkPrepareExecutorTest {
                 + "with spark-submit"), cluster.getMessage());
         ConfigException missing = assertThrows(ConfigException.class,
                 () -> PrepareExecutor.open("flink", "local", "--flink"));
-        assertTrue(missing.getMessage().startsWith("--flink: flink is not on the classpath"), missing.getMessage());
+        assertTrue(missing.getMessage().startsWith("--flink: the flink module is not on the classpath"), missing.getMessage());
     }
 
     private static List<String> names(Path splitDir) throws Exception {

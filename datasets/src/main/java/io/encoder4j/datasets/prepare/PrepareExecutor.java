@@ -91,7 +91,7 @@ public interface PrepareExecutor extends AutoCloseable {
                 return provider.open(master, option);
             }
         }
-        throw new ConfigException(option + ": " + name + " is not on the classpath (bin/encoder4j adds the " + name
-                + " module for " + option + "; a bundle without it cannot prepare data on " + name + ")");
+        throw new ConfigException(option + ": the " + name + " module is not on the classpath (bin/encoder4j adds it "
+                + "for " + option + "; a bundle built without it, such as the GPU bundle, cannot use " + option + ")");
     }
 }
