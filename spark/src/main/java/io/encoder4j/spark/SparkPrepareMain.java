@@ -36,13 +36,16 @@ public final class SparkPrepareMain {
         List<String> overrides = Arrays.asList(args).subList(1, args.length);
         PreparedCorpus prepared;
         try {
+            // As bin/encoder4j prepare: the loader's messages name the file already, the preparer's are prefixed.
             PrepareJobConfig config = ConfigLoader.load(job, PrepareJobConfig.class, overrides);
             SparkConf conf = new SparkConf().setIfMissing("spark.app.name", "encoder4j prepare " + job.getFileName());
             try (SparkPrepareExecutor executor = new SparkPrepareExecutor(new JavaSparkContext(conf), true)) {
                 prepared = DataPreparer.prepare(config.data(), "data", executor);
+            } catch (ConfigException e) {
+                throw new ConfigException(job + ": " + e.getMessage(), e);
             }
         } catch (ConfigException e) {
-            System.err.println("error: " + job + ": " + e.getMessage().lines().findFirst().orElse(""));
+            System.err.println("error: " + e.getMessage().lines().findFirst().orElse(""));
             System.exit(2);
             return;
         }
