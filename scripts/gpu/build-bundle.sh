@@ -36,10 +36,13 @@ mkdir -p "$tmp/lib" "$tmp/jni"
 cp "$root"/training/target/encoder4j-training-*.jar "$tmp/lib/"
 
 # Dependencies, minus the CPU libtorch; the tokenizers jar keeps only its linux-x86_64 natives (it ships six
-# platforms, 18 MB).
+# platforms, 18 MB). Spark is never among them: the GPU host does not prepare data, and the spark module (with its
+# 150 MB of dependencies) is outside the training module's classpath; the check below keeps it that way.
 jni_jar=""
 while IFS= read -r dep || [ -n "$dep" ]; do
   case "$dep" in
+    */org/apache/spark/*|*/org/scala-lang/*|*/encoder4j-spark*)
+      echo "build-bundle: $dep is on the training classpath; the GPU bundle must not carry Spark" >&2; exit 1 ;;
     *pytorch-native-cpu*) continue ;;
     *pytorch-jni*) jni_jar="$dep"; cp "$dep" "$tmp/lib/" ;;
     *huggingface/tokenizers*)

@@ -39,14 +39,19 @@ public final class ArrowShardReader implements AutoCloseable {
     private final List<Segment> segments = new ArrayList<>();
     /** rowStart[i] = global index of the first row of segments[i]; one extra entry holds the total. */
     private final long[] rowStart;
+    /** valueStart[i] = tokens in the rows before segments[i]; one extra entry holds the total. */
+    private final long[] valueStart;
 
     private ArrowShardReader(List<Path> files) throws IOException {
         for (Path file : files) {
             mapFile(file);
         }
         rowStart = new long[segments.size() + 1];
+        valueStart = new long[segments.size() + 1];
         for (int i = 0; i < segments.size(); i++) {
-            rowStart[i + 1] = rowStart[i] + segments.get(i).rows();
+            Segment s = segments.get(i);
+            rowStart[i + 1] = rowStart[i] + s.rows();
+            valueStart[i + 1] = valueStart[i] + (s.rows() == 0 ? 0 : s.offsets().get(s.rows()) - s.offsets().get(0));
         }
     }
 
@@ -140,6 +145,32 @@ public final class ArrowShardReader implements AutoCloseable {
         int end = s.offsets().get(r + 1);
         s.values().get(start, dst, offset, end - start);
         return end - start;
+    }
+
+    /**
+     * The number of tokens in the rows before {@code row} ({@code 0 <= row <= rowCount()}): where row {@code row}
+     * starts in the concatenation of all rows.
+     */
+    public long tokensBefore(long row) {
+        if (row == rowCount()) {
+            return valueStart[segments.size()];
+        }
+        int b = batchOf(row);
+        IntBuffer offsets = segments.get(b).offsets();
+        return valueStart[b] + offsets.get((int) (row - rowStart[b])) - offsets.get(0);
+    }
+
+    /** Copies tokens {@code [from, from + length)} of row {@code row} into {@code dst} at {@code offset}. */
+    public void copyRange(long row, int from, int[] dst, int offset, int length) {
+        int b = batchOf(row);
+        int r = (int) (row - rowStart[b]);
+        Segment s = segments.get(b);
+        int start = s.offsets().get(r);
+        if (from < 0 || length < 0 || start + from + length > s.offsets().get(r + 1)) {
+            throw new IndexOutOfBoundsException("tokens [" + from + ", " + (from + length) + ") of row " + row
+                    + " of length " + (s.offsets().get(r + 1) - start));
+        }
+        s.values().get(start + from, dst, offset, length);
     }
 
     /** Copies row {@code row} into {@code dst} at its current position; returns its length. */

@@ -89,13 +89,18 @@ public final class ArrowShardWriter implements AutoCloseable {
         return totalRows;
     }
 
+    /** The file name of shard {@code index}: {@code shard-00000.arrow}, ... (name order is shard order). */
+    public static String shardName(int index) {
+        return String.format("shard-%05d.arrow", index);
+    }
+
     /** Files written so far, in order. */
     public List<Path> files() {
         return List.copyOf(written);
     }
 
     private void openShard() throws IOException {
-        Path file = dir.resolve(String.format("shard-%05d.arrow", written.size()));
+        Path file = dir.resolve(shardName(written.size()));
         root = VectorSchemaRoot.create(SCHEMA, allocator);
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);

@@ -1,6 +1,7 @@
 package io.encoder4j.datasets.corpus;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,6 +17,8 @@ import java.util.Locale;
  *   - {path: my_dataset, format: hf_dataset, split: train}   # datasets' save_to_disk directory
  * }</pre>
  *
+ * <p>Serializable, so that a distributed preparation (the spark module) can ship inputs to its workers.
+ *
  * @param path a file, a directory (read recursively), or a glob
  * @param format {@code auto} (by extension; a directory with {@code state.json} or {@code dataset_dict.json} is a
  *     Hugging Face dataset), {@code text}, {@code jsonl}, {@code csv}, {@code tsv}, {@code arrow} or
@@ -29,7 +32,7 @@ import java.util.Locale;
  * @param split the split of a {@code DatasetDict} directory (default {@code train})
  */
 public record CorpusInput(String path, String format, String textField, List<String> columns, String documents,
-        String split) {
+        String split) implements Serializable {
 
     /** The formats a job may name. */
     public static final List<String> FORMATS = List.of("auto", "text", "jsonl", "csv", "tsv", "arrow", "hf_dataset", "squad");

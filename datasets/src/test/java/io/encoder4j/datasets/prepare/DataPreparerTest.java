@@ -238,6 +238,24 @@ class DataPreparerTest {
     }
 
     @Test
+    void idsOutsideTheTokenizersVocabularyAreRefusedNamingTheTokenCache() throws Exception {
+        Path ids = dir.resolve("ids");
+        try (io.encoder4j.datasets.arrow.ArrowShardWriter writer =
+                new io.encoder4j.datasets.arrow.ArrowShardWriter(ids, 16, 100)) {
+            writer.write(new int[] {5, 6, 7});
+            writer.write(new int[] {8, tokenizer.vocabSize() + 41, 9});
+        }
+        PrepareConfig config = config(List.of(CorpusInput.of(corpusDir().toString()),
+                CorpusInput.of(ids.resolve("shard-00000.arrow").toString())), "group_texts", 8, 0.1f, false);
+        ConfigException e = assertThrows(ConfigException.class, () -> DataPreparer.prepare(config, "data"));
+        assertTrue(e.getMessage().matches(".*tokens-[0-9a-f]+: token id " + (tokenizer.vocabSize() + 41)
+                + " outside the tokenizer's " + tokenizer.vocabSize() + " ids .*"), e.getMessage());
+        assertEquals(0, count("prepared-"));
+        // Found again when the token cache is reused.
+        assertThrows(ConfigException.class, () -> DataPreparer.prepare(config, "data"));
+    }
+
+    @Test
     void aJobFileBindsPathsAndInputObjectsAndTrainsAWordPiece() throws Exception {
         Path corpus = corpusDir();
         Path job = Files.writeString(dir.resolve("job.yaml"), String.join("\n",

@@ -153,6 +153,11 @@ public final class Main implements Callable<Integer> {
     @Command(name = "prepare", mixinStandardHelpOptions = true,
             description = "Tokenise a corpus once into sharded Arrow files, cached by fingerprint (docs/data.md).")
     static final class Prepare extends JobCommand {
+        @Option(names = "--spark", paramLabel = "MASTER",
+                description = "Run on Apache Spark in local mode: local[N] (N task threads), local[*]. The same "
+                        + "files as without it; a cluster takes spark-submit (docs/data.md).")
+        String spark;
+
         @Override
         Class<?> configType() {
             return PrepareJobConfig.class;
@@ -160,7 +165,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         void run() throws Exception {
-            PrepareJob.run(job, overrides, spec.commandLine().getOut());
+            PrepareJob.run(job, overrides, spec.commandLine().getOut(), spark);
         }
     }
 
