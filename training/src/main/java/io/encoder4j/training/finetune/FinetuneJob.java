@@ -68,7 +68,7 @@ public final class FinetuneJob {
     }
 
     public static TrainingResult run(FinetuneJobConfig job) throws IOException {
-        Device device = DeviceSelection.resolve("training.device", job.training().device());
+        Device device = DeviceSelection.resolveSingle("training.device", job.training().device(), "fine-tuning");
         // The inputs are checked before the run directory is claimed: a missing file leaves nothing behind.
         checkInputs(job);
         Path path = Path.of(job.run().outputDir(), job.run().name());
@@ -100,7 +100,7 @@ public final class FinetuneJob {
         }
         FinetuneJobConfig job = ConfigLoader.load(checkpoint.resolve(Trainer.CONFIG), FinetuneJobConfig.class,
                 overrides);
-        return train(job, DeviceSelection.resolve("training.device", job.training().device()), runDir, checkpoint);
+        return train(job, DeviceSelection.resolveSingle("training.device", job.training().device(), "fine-tuning"), runDir, checkpoint);
     }
 
     /**

@@ -109,6 +109,11 @@ final class MixedPrecision implements AutoCloseable {
      * {@code intern} does not clear: it is cleared here, so that {@code getDataType()} asks libtorch again.
      */
     private static void install(Parameter parameter, NDArray tensor) {
+        install(parameter, tensor, true);
+    }
+
+    /** As {@link #install(Parameter, NDArray)}; {@code trainable} says whether the parameter wants a gradient. */
+    static void install(Parameter parameter, NDArray tensor, boolean trainable) {
         NDArray target = parameter.getArray();
         DataType type = tensor.getDataType();
         target.intern(tensor);
@@ -117,7 +122,9 @@ final class MixedPrecision implements AutoCloseable {
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot reset the cached data type of " + parameter.getName(), e);
         }
-        target.setRequiresGradient(true);
+        if (trainable) {
+            target.setRequiresGradient(true);
+        }
         if (target.getDataType() != type) {
             throw new IllegalStateException("parameter " + parameter.getName() + " is " + target.getDataType()
                     + " after becoming " + type);

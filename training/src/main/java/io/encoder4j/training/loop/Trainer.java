@@ -91,6 +91,8 @@ public final class Trainer<B extends MicroBatch> {
     /** The FP16 parameters' masters and the loss scale of an {@code fp16} run; null in an {@code fp32} one. */
     private MixedPrecision mixed;
     private DeviceLossScale lossScale;
+    /** The replicas of a data-parallel run ({@code training.device} a list); null on one device. */
+    private DataParallel<B> parallel;
 
     /**
      * @param manager the manager of the task's device: the optimizer state and the loop's counters live there
@@ -124,6 +126,7 @@ public final class Trainer<B extends MicroBatch> {
     /** Trains from step 0 into a fresh run directory. */
     public TrainingResult train() throws IOException {
         try (MixedPrecision precision = newMixedPrecision();
+                DataParallel<B> replicas = newDataParallel();
                 DeviceLossScale scale = newLossScale(null);
                 AdamW optimizer = newOptimizer();
                 StepAccumulators counters = new StepAccumulators(manager, config.maxConsecutiveNonfinite());
@@ -135,6 +138,7 @@ public final class Trainer<B extends MicroBatch> {
         } finally {
             mixed = null;
             lossScale = null;
+            parallel = null;
         }
     }
 
@@ -157,6 +161,7 @@ public final class Trainer<B extends MicroBatch> {
                     + "/ holds the final weights); to train longer, resume with training.max_steps=<more>");
         }
         try (MixedPrecision precision = newMixedPrecision();
+                DataParallel<B> replicas = newDataParallel();
                 DeviceLossScale scale = newLossScale(state);
                 AdamW optimizer = newOptimizer();
                 StepAccumulators counters = new StepAccumulators(manager, config.maxConsecutiveNonfinite())) {
@@ -196,6 +201,7 @@ public final class Trainer<B extends MicroBatch> {
         } finally {
             mixed = null;
             lossScale = null;
+            parallel = null;
         }
     }
 
@@ -236,6 +242,22 @@ public final class Trainer<B extends MicroBatch> {
         }
         mixed = new MixedPrecision(task.parameters(), manager);
         return mixed;
+    }
+
+    /**
+     * For {@code training.device} a list: replicas of the task's model on the other devices, made after
+     * {@link #newMixedPrecision} so that they copy the model in its training type; null on one device.
+     */
+    private DataParallel<B> newDataParallel() {
+        List<Device> devices = DeviceSelection.resolveAll("training.device", config.device());
+        if (devices.size() == 1) {
+            return null;
+        }
+        DataParallel.checkRows(config.batchSize(), devices.size());
+        parallel = new DataParallel<>(task, devices, manager);
+        LOG.info("Data parallelism over {} devices {}: each micro-batch of {} rows is shared by all", devices.size(),
+                devices, config.batchSize());
+        return parallel;
     }
 
     /** The loss scale of an fp16 run, from the checkpoint's state when resuming one; null for fp32. */
@@ -291,6 +313,9 @@ public final class Trainer<B extends MicroBatch> {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray stepLoss = accumulate(batches, host);
+                    if (parallel != null) {
+                        parallel.reduceGradients();
+                    }
                     AdamW.StepOutcome outcome;
                     if (mixed == null) {
                         outcome = optimizer.step(lr, counters.gate(stepLoss));
@@ -301,6 +326,9 @@ public final class Trainer<B extends MicroBatch> {
                                 mixed.unscaledGradients(lossScale.inverse()));
                         mixed.copyToModel();
                         lossScale.update(outcome.applied());
+                    }
+                    if (parallel != null) {
+                        parallel.broadcast();
                     }
                     counters.record(stepLoss, outcome.applied());
                     if (logNow) {
@@ -384,6 +412,10 @@ public final class Trainer<B extends MicroBatch> {
      * Forward and backward of one step's micro-batches, leaving the summed gradients in the parameters. Each
      * micro-batch's mean loss is weighted by its share of the step's loss terms, so the gradient is that of the mean
      * over the whole step, as if it were one batch. Returns the step loss on the device (in the caller's scope).
+     *
+     * <p>Data-parallel, each micro-batch is cut into one share per device, weighted the same way by its own loss
+     * terms, so the replicas' gradients sum to this gradient ({@link DataParallel}); a share without loss terms
+     * contributes nothing (its mean would be 0/0) and is not run.
      */
     NDArray accumulate(List<B> batches, NDManager host) {
         long terms = batches.stream().mapToLong(MicroBatch::lossWeight).sum();
@@ -392,22 +424,48 @@ public final class Trainer<B extends MicroBatch> {
         }
         NDArray stepLoss = manager.zeros(new Shape(), DataType.FLOAT32);
         for (B batch : batches) {
-            try (NDScope scope = new NDScope();
-                    GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                scope.suppressNotUsedWarning();
-                NDArray loss = task.loss(batch);
-                if (lossScale != null) {
-                    // The tasks' losses are FP32 already (their logits are upcast); this keeps a task's FP16 loss
-                    // from overflowing when it is multiplied by the scale.
-                    loss = Precision.float32(loss);
+            if (parallel == null) {
+                backward(batch, null, (double) batch.lossWeight() / terms, host, stepLoss);
+                continue;
+            }
+            List<B> shares = parallel.split(batch);
+            for (int d = 0; d < shares.size(); d++) {
+                B share = shares.get(d);
+                if (share.lossWeight() > 0) {
+                    backward(share, d == 0 ? null : parallel.replica(d), (double) share.lossWeight() / terms, host,
+                            stepLoss);
                 }
-                NDArray scaled = batches.size() == 1 ? loss : loss.mul(weight(host, (double) batch.lossWeight() / terms));
-                // fp16: back-propagate loss * scale, so that small gradients survive in FP16 (LossScale).
-                task.backward(collector, lossScale == null ? scaled : scaled.mul(lossScale.scale()));
-                stepLoss.addi(scaled.stopGradient());
             }
         }
         return stepLoss;
+    }
+
+    /**
+     * Forward and backward of one micro-batch (or share) on the task's model ({@code replica} null) or a replica,
+     * its loss weighted by {@code w}; adds the weighted loss to {@code stepLoss} on the primary device.
+     */
+    private void backward(B batch, Replica<B> replica, double w, NDManager host, NDArray stepLoss) {
+        try (NDScope scope = new NDScope();
+                GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            scope.suppressNotUsedWarning();
+            NDArray loss = replica == null ? task.loss(batch) : replica.loss(batch);
+            if (lossScale != null) {
+                // The tasks' losses are FP32 already (their logits are upcast); this keeps a task's FP16 loss
+                // from overflowing when it is multiplied by the scale.
+                loss = Precision.float32(loss);
+            }
+            NDArray scaled = w == 1.0 ? loss : loss.mul(weight(host, w));
+            // fp16: back-propagate loss * scale, so that small gradients survive in FP16 (LossScale). The scale
+            // lives on the primary device; a replica gets a device-to-device copy.
+            NDArray backLoss = lossScale == null ? scaled
+                    : scaled.mul(lossScale.scale().toDevice(scaled.getDevice(), false));
+            if (replica == null) {
+                task.backward(collector, backLoss);
+            } else {
+                replica.backward(collector, backLoss);
+            }
+            stepLoss.addi(scaled.stopGradient().toDevice(stepLoss.getDevice(), false));
+        }
     }
 
     /**

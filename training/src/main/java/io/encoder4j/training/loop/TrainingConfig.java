@@ -1,5 +1,7 @@
 package io.encoder4j.training.loop;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.encoder4j.core.config.Checks;
 import io.encoder4j.core.config.Suggestions;
 import io.encoder4j.training.optim.LearningRateSchedule;
@@ -24,7 +26,8 @@ import io.encoder4j.training.optim.LossScale;
  * @param loadBestAtEnd whether {@code model/} gets the best checkpoint's weights instead of the last ones
  * @param maxConsecutiveNonfinite stop after this many steps in a row whose loss or gradient was NaN or infinite (each
  *     is skipped)
- * @param device {@code auto} (a GPU if PyTorch sees one, else the CPU), {@code cpu}, {@code gpu} or {@code gpu:N}
+ * @param device {@code auto} (a GPU if PyTorch sees one, else the CPU), {@code cpu}, {@code gpu} or {@code gpu:N}; a
+ *     YAML list such as {@code [gpu:0, gpu:1]} trains data-parallel ({@link DataParallel}), held comma-joined
  * @param precision {@code fp32}, or {@code fp16}: FP16 forward and backward with FP32 master weights and dynamic loss
  *     scaling ({@link MixedPrecision})
  * @param initialLossScale the loss scale an {@code fp16} run starts with (GradScaler's 2^16)
@@ -54,6 +57,7 @@ public record TrainingConfig(
         Float earlyStoppingThreshold,
         Boolean loadBestAtEnd,
         Integer maxConsecutiveNonfinite,
+        @JsonDeserialize(using = DeviceSelection.Reader.class) @JsonSerialize(using = DeviceSelection.Writer.class)
         String device,
         String precision,
         Double initialLossScale,

@@ -61,6 +61,25 @@ public interface TrainingTask<B extends MicroBatch> {
     }
 
     /**
+     * For data parallelism ({@code training.device: [gpu:0, gpu:1]}): a copy of the task's model on
+     * {@code manager}'s device ({@link Replica}); its initial values do not matter, the engine copies the task's in.
+     * Tasks that train on one device only keep the default, which says so.
+     */
+    default Replica<B> replica(ai.djl.ndarray.NDManager manager) {
+        throw new io.encoder4j.core.config.ConfigException("training.device: " + name() + " trains on one device; "
+                + "a list of devices (data parallelism) is implemented for masked-LM pretraining");
+    }
+
+    /**
+     * Cuts {@code batch} into {@code parts} micro-batches of contiguous rows, in order, whose rows, tokens and
+     * {@link MicroBatch#lossWeight()} sum to the batch's (a part may be empty: zero rows and weight). Needed with
+     * {@link #replica}: each device computes one part.
+     */
+    default List<B> split(B batch, int parts) {
+        throw new UnsupportedOperationException(name() + " does not split micro-batches");
+    }
+
+    /**
      * Evaluates the current model on the task's validation data: metrics by name in the order they should be shown,
      * every metric of {@link #metrics()} included (extra entries such as counts are logged too). Reads from the
      * device; called every {@code eval_every} steps.

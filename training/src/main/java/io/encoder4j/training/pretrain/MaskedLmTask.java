@@ -17,6 +17,7 @@ import io.encoder4j.models.MaskedLmModel;
 import io.encoder4j.models.ModelDirectory;
 import io.encoder4j.training.loop.Metric;
 import io.encoder4j.training.loop.MicroBatch;
+import io.encoder4j.training.loop.Replica;
 import io.encoder4j.training.loop.TrainingTask;
 import io.encoder4j.training.metrics.MaskedLmMetrics;
 import java.io.IOException;
@@ -55,8 +56,8 @@ public final class MaskedLmTask implements TrainingTask<MaskedLmTask.Batch> {
     }
 
     private final MaskedLmModel model;
-    private final NDManager manager;
-    private final ParameterStore parameterStore;
+    /** The model on the task's device: what {@link #loss} and {@link #evaluate} run. */
+    private final OnDevice primary;
     private final BlockBatchSampler train;
     private final int microBatches;
     private final BlockBatchSampler validation;
@@ -78,8 +79,7 @@ public final class MaskedLmTask implements TrainingTask<MaskedLmTask.Batch> {
                     + microBatches + " micro-batches");
         }
         this.model = model;
-        this.manager = manager;
-        this.parameterStore = new ParameterStore(manager, false);
+        this.primary = new OnDevice(model, manager);
         this.train = train;
         this.microBatches = microBatches;
         this.validation = validation;
@@ -127,29 +127,100 @@ public final class MaskedLmTask implements TrainingTask<MaskedLmTask.Batch> {
 
     @Override
     public void backward(GradientCollector collector, NDArray loss) {
-        model.encoder().backward(collector, loss);
+        primary.backward(collector, loss);
     }
 
     @Override
     public NDArray loss(Batch batch) {
-        NDArray[] parts = upload(batch);
-        return MaskedLmModel.loss(logits(parts, true), parts[2]);
+        return primary.loss(batch);
     }
 
-    /** The batch on the device in one copy, split into views: ids (B, N), positions (M), labels (M). */
-    private NDArray[] upload(Batch batch) {
-        int tokens = batch.rows() * batch.seqLength();
-        NDArray all = manager.create(batch.packed());
-        NDArray ids = all.get(new NDIndex("0:" + tokens)).reshape(batch.rows(), batch.seqLength());
-        NDArray positions = all.get(new NDIndex(tokens + ":" + (tokens + batch.masked())));
-        NDArray labels = all.get(new NDIndex((tokens + batch.masked()) + ":"));
-        return new NDArray[] {ids, positions, labels};
+    /** A fresh model of the same configuration on {@code manager}'s device; the engine copies the weights in. */
+    @Override
+    public Replica<Batch> replica(NDManager manager) {
+        return new OnDevice(MaskedLmModel.create(model.config(), manager), manager);
     }
 
-    private NDArray logits(NDArray[] parts, boolean training) {
-        // Packed blocks are full: every position is a real token.
-        NDArray mask = manager.ones(parts[0].getShape(), DataType.FLOAT32);
-        return model.maskedLogits(parameterStore, parts[0], mask, parts[1], training);
+    /**
+     * Rows split as evenly as possible (the first {@code rows % parts} parts get one more), each with the masked
+     * positions that fall in its rows, relative to them.
+     */
+    @Override
+    public List<Batch> split(Batch batch, int parts) {
+        int n = batch.seqLength();
+        int tokens = batch.rows() * n;
+        List<Batch> out = new ArrayList<>(parts);
+        int firstRow = 0;
+        int p = 0;
+        for (int k = 0; k < parts; k++) {
+            int rows = batch.rows() / parts + (k < batch.rows() % parts ? 1 : 0);
+            long first = (long) firstRow * n;
+            long end = first + (long) rows * n;
+            int from = p;
+            // Positions are ascending: the part's ones are a contiguous run.
+            while (p < batch.masked() && batch.packed()[tokens + p] < end) {
+                p++;
+            }
+            int m = p - from;
+            long[] packed = new long[rows * n + 2 * m];
+            System.arraycopy(batch.packed(), (int) first, packed, 0, rows * n);
+            for (int j = 0; j < m; j++) {
+                packed[rows * n + j] = batch.packed()[tokens + from + j] - first;
+                packed[rows * n + m + j] = batch.packed()[tokens + batch.masked() + from + j];
+            }
+            out.add(new Batch(packed, rows, n, m));
+            firstRow += rows;
+        }
+        return out;
+    }
+
+    /** The model on one device with its parameter store: the task's own, or a data-parallel {@link Replica}. */
+    private static final class OnDevice implements Replica<Batch> {
+        private final MaskedLmModel model;
+        private final NDManager manager;
+        private final ParameterStore parameterStore;
+
+        OnDevice(MaskedLmModel model, NDManager manager) {
+            this.model = model;
+            this.manager = manager;
+            this.parameterStore = new ParameterStore(manager, false);
+        }
+
+        @Override
+        public PairList<String, Parameter> parameters() {
+            return model.getParameters();
+        }
+
+        @Override
+        public NDArray loss(Batch batch) {
+            NDArray[] parts = upload(batch);
+            return MaskedLmModel.loss(logits(parts, true), parts[2]);
+        }
+
+        @Override
+        public void backward(GradientCollector collector, NDArray loss) {
+            model.encoder().backward(collector, loss);
+        }
+
+        /** The batch on the device in one copy, split into views: ids (B, N), positions (M), labels (M). */
+        NDArray[] upload(Batch batch) {
+            int tokens = batch.rows() * batch.seqLength();
+            NDArray all = manager.create(batch.packed());
+            NDArray ids = all.get(new NDIndex("0:" + tokens)).reshape(batch.rows(), batch.seqLength());
+            NDArray positions = all.get(new NDIndex(tokens + ":" + (tokens + batch.masked())));
+            NDArray labels = all.get(new NDIndex((tokens + batch.masked()) + ":"));
+            return new NDArray[] {ids, positions, labels};
+        }
+
+        NDArray logits(NDArray[] parts, boolean training) {
+            // Packed blocks are full: every position is a real token.
+            NDArray mask = manager.ones(parts[0].getShape(), DataType.FLOAT32);
+            return model.maskedLogits(parameterStore, parts[0], mask, parts[1], training);
+        }
+
+        /** The task's own model stays open; a replica's arrays are its manager's, which the engine closes. */
+        @Override
+        public void close() {}
     }
 
     /** Masked-LM loss, accuracy and perplexity on the first {@code eval_batches} validation batches. */
@@ -163,8 +234,8 @@ public final class MaskedLmTask implements TrainingTask<MaskedLmTask.Batch> {
                     masked.labels().length);
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                NDArray[] parts = upload(batch);
-                NDArray logits = logits(parts, false);
+                NDArray[] parts = primary.upload(batch);
+                NDArray logits = primary.logits(parts, false);
                 sums = sums.plus(MaskedLmModel.loss(logits, parts[2]).getFloat(),
                         MaskedLmModel.correct(logits, parts[2]).toType(DataType.INT64, false).getLong(),
                         batch.masked());

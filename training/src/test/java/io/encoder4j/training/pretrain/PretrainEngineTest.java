@@ -72,6 +72,72 @@ class PretrainEngineTest {
         }
     }
 
+    /**
+     * Data parallelism on CPU replicas (training.device: [cpu, cpu] is the test and debugging spelling): the rows of
+     * every micro-batch are shared by the devices, and the weights and logged losses must be those of one device
+     * training on the same batches, up to rounding. Two replicas share micro-batches of 4 rows (2 + 2, two micro-batches
+     * per step); three share 8 rows unevenly (3 + 3 + 2).
+     */
+    @Test
+    void cpuReplicasTrainLikeOneDevice() throws Exception {
+        cli(0, "pretrain", job.toString(), "run.name=one-device");
+        cli(0, "pretrain", job.toString(), "run.name=two-replicas", "training.device=[cpu,cpu]",
+                "training.batch_size=4", "training.gradient_accumulation_steps=2");
+        cli(0, "pretrain", job.toString(), "run.name=three-replicas", "training.device=[cpu,cpu,cpu]");
+        for (String replicas : List.of("two-replicas", "three-replicas")) {
+            assertSameWeights(dir.resolve("runs/one-device/model"), dir.resolve("runs/" + replicas + "/model"));
+            // Evaluation batches are batch_size rows: the eval rows compare where batch_size is the same.
+            String splits = replicas.equals("three-replicas") ? "train|eval" : "train";
+            List<double[]> one = losses("one-device", splits);
+            List<double[]> many = losses(replicas, splits);
+            assertEquals(one.size(), many.size());
+            for (int i = 0; i < one.size(); i++) {
+                assertEquals(one.get(i)[0], many.get(i)[0], replicas + " row " + i);
+                assertEquals(one.get(i)[1], many.get(i)[1], 1e-5 * Math.abs(one.get(i)[1]), replicas + " row " + i);
+            }
+        }
+        // The saved config keeps the list, so the run resumes data-parallel.
+        assertTrue(Files.readString(dir.resolve("runs/two-replicas/config.yaml")).contains("device:\n  - cpu\n  - cpu"),
+                Files.readString(dir.resolve("runs/two-replicas/config.yaml")));
+        cli(0, "resume", dir.resolve("runs/two-replicas").toString(), "training.max_steps=4");
+        assertEquals("error: " + job + ": training.batch_size: 2 rows per micro-batch cannot be shared by the 3 "
+                + "devices of training.device; use at least 3\n", cli(2, "pretrain", job.toString(),
+                        "run.name=too-few-rows", "training.device=[cpu,cpu,cpu]", "training.batch_size=2"));
+    }
+
+    /** (step, loss) of the rows of a run's metrics.jsonl whose split matches {@code splits}, in order. */
+    private static List<double[]> losses(String run, String splits) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<double[]> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("runs/" + run + "/metrics.jsonl"))) {
+            var row = json.readTree(line);
+            if (!row.get("split").asText().matches(splits)) {
+                continue;
+            }
+            out.add(new double[] {row.get("step").asDouble(), row.get("loss").asDouble()});
+        }
+        return out;
+    }
+
+    private static void assertSameWeights(Path expected, Path actual) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            MaskedLmModel a = ModelDirectory.load(expected, manager, MaskedLmModel.class);
+            MaskedLmModel b = ModelDirectory.load(actual, manager, MaskedLmModel.class);
+            for (Pair<String, Parameter> p : a.getParameters()) {
+                float[] x = p.getValue().getArray().toFloatArray();
+                float[] y = b.getParameters().get(p.getKey()).getArray().toFloatArray();
+                float scale = 0;
+                float worst = 0;
+                for (int i = 0; i < x.length; i++) {
+                    scale = Math.max(scale, Math.abs(x[i]));
+                    worst = Math.max(worst, Math.abs(x[i] - y[i]));
+                }
+                assertTrue(worst <= 1e-5 * Math.max(scale, 1e-3f), actual + ": " + p.getKey() + " differs by " + worst
+                        + " (largest weight " + scale + ")");
+            }
+        }
+    }
+
     @Test
     void resumeRefusesWhatItCannotContinueExactly() throws Exception {
         cli(0, "pretrain", job.toString(), "run.name=done");
