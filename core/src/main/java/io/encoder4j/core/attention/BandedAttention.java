@@ -46,7 +46,8 @@ public final class BandedAttention {
         NDArray qb = SequencePadding.append(q, seqAxis, np - n, 0f).reshape(lead.addAll(new Shape(nb, bs, d)));
         NDArray kw = windows(k, seqAxis, n, np, bs, 0f, lead.addAll(new Shape(nb + 2, bs, d)));
         NDArray vw = windows(v, seqAxis, n, np, bs, 0f, lead.addAll(new Shape(nb + 2, bs, d)));
-        NDArray mw = windows(additiveKeyMask, maskLead.dimension(), n, np, bs, AttentionMasks.MASKED_SCORE,
+        NDArray mw = windows(additiveKeyMask, maskLead.dimension(), n, np, bs,
+                AttentionMasks.maskedScore(additiveKeyMask.getDataType()),
                 maskLead.addAll(new Shape(nb + 2, bs)));
         mw = mw.reshape(maskLead.addAll(new Shape(nb, 1, 3L * bs)));
 
@@ -103,7 +104,7 @@ public final class BandedAttention {
         float[] m = new float[bs * 3 * bs];
         for (int a = 0; a < bs; a++) {
             for (int c = 0; c < 3 * bs; c++) {
-                m[a * 3 * bs + c] = Math.abs(c - bs - a) <= radius ? 0f : AttentionMasks.MASKED_SCORE;
+                m[a * 3 * bs + c] = Math.abs(c - bs - a) <= radius ? 0f : AttentionMasks.maskedScore(type);
             }
         }
         return manager.create(m, new Shape(bs, 3L * bs)).toType(type, false);

@@ -133,7 +133,7 @@ public final class BigBirdAttention extends ExactPatternAttention {
             NDArray blockOfSlot = flatIndex.sub(Scalars.offsets(manager, numHeads, nb)
                     .repeat(0, (long) nq * slots));
             NDArray mask = SequencePadding.append(additiveKeyMask.reshape(b, n), 1, np - n,
-                            AttentionMasks.MASKED_SCORE)
+                            AttentionMasks.maskedScore(additiveKeyMask.getDataType()))
                     .reshape(b, nb, blockSize).get(":, {}", blockOfSlot)
                     .reshape(b, numHeads, nq, slots, blockSize)
                     .add(manager.create(absent, new Shape(1, numHeads, nq, slots, 1)).toType(q.getDataType(), false))

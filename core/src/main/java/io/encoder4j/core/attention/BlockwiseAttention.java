@@ -63,7 +63,7 @@ public final class BlockwiseAttention extends ExactPatternAttention {
             for (int i = 0; i < nb; i++) {
                 int t = keyBlock(h, i);
                 target[h * nb + i] = t < nb ? h * nb + t : h * nb;
-                absent[h * nb + i] = t < nb ? 0f : AttentionMasks.MASKED_SCORE;
+                absent[h * nb + i] = t < nb ? 0f : AttentionMasks.maskedScore(q.getDataType());
             }
         }
         NDArray index = manager.create(target);
@@ -73,7 +73,8 @@ public final class BlockwiseAttention extends ExactPatternAttention {
         NDArray vb = SequencePadding.append(v, 2, np - n, 0f).reshape(b, (long) numHeads * nb, blockSize * d)
                 .get(":, {}", index).reshape(b, numHeads, nb, blockSize, d);
         NDArray keyIndex = manager.create(target).sub(Scalars.offsets(manager, numHeads, nb).repeat(0, nb));
-        NDArray mask = SequencePadding.append(additiveKeyMask.reshape(b, n), 1, np - n, AttentionMasks.MASKED_SCORE)
+        NDArray mask = SequencePadding.append(additiveKeyMask.reshape(b, n), 1, np - n,
+                        AttentionMasks.maskedScore(additiveKeyMask.getDataType()))
                 .reshape(b, nb, blockSize).get(":, {}", keyIndex).reshape(b, numHeads, nb, 1, blockSize)
                 .add(manager.create(absent, new Shape(1, numHeads, nb, 1, 1)).toType(q.getDataType(), false));
         NDArray qb = SequencePadding.append(q, 2, np - n, 0f).reshape(b, numHeads, nb, blockSize, d);

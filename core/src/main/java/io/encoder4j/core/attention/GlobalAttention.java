@@ -62,7 +62,8 @@ public final class GlobalAttention extends SelfAttention {
         int g = global.slots();
         // Local keys exclude the global ones, which every query sees through the global part below.
         NDArray localMask = ctx.additiveKeyMask()
-                .add(global.mask().mul(AttentionMasks.MASKED_SCORE).reshape(b, 1, 1, n));
+                .add(global.mask().mul(AttentionMasks.maskedScore(global.mask().getDataType()))
+                        .reshape(b, 1, 1, n));
         PartialAttention localPart = local.pattern(q, k, v, localMask, training, true);
 
         // Every query to the G global keys (local projections): (B, H, N, G).

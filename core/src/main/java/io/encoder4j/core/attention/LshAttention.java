@@ -171,13 +171,13 @@ public final class LshAttention extends SelfAttention {
         // Padded positions are exactly the last Np - count sorted slots of every round (they hold bucket b).
         NDArray count = real.sum(new int[] {1}, true);
         NDArray sortedMask = manager.arange(0, (int) np, 1, type).reshape(1, np).gte(count).toType(type, false)
-                .mul(AttentionMasks.MASKED_SCORE).reshape(b, 1, 1, nc, c);
+                .mul(AttentionMasks.maskedScore(type)).reshape(b, 1, 1, nc, c);
 
         // Keys of a chunk: the previous chunk of the same round, then the chunk itself (2c keys); chunk 0 of a round
         // has no previous chunk, so that slot is masked.
         NDArray keys = previousChunk(ks, 0f).concat(ks, 4);
         NDArray values = previousChunk(vs, 0f).concat(vs, 4);
-        NDArray keyMask = previousChunk(sortedMask, AttentionMasks.MASKED_SCORE).concat(sortedMask, 4)
+        NDArray keyMask = previousChunk(sortedMask, AttentionMasks.maskedScore(type)).concat(sortedMask, 4)
                 .reshape(b, 1, 1, nc, 1, 2 * c);
 
         // (B, H, nh, nc, c, 2c) scores q · k̂ / sqrt(D).

@@ -73,7 +73,8 @@ public final class NystromAttention extends SelfAttention {
         NDArray queryLandmarks = averaging.matMul(qs);
         NDArray keyLandmarksT = averaging.matMul(k).transpose(0, 1, 3, 2);
         // Empty landmarks are masked as keys: (B, 1, 1, m) additive, 0 or MASKED_SCORE.
-        NDArray emptyKeys = nonEmpty.neg().add(1).mul(AttentionMasks.MASKED_SCORE).reshape(b, 1, 1, m);
+        NDArray emptyKeys = nonEmpty.neg().add(1).mul(AttentionMasks.maskedScore(nonEmpty.getDataType()))
+                .reshape(b, 1, 1, m);
         // Kernel 1, softmax(Q K~^T): (B, H, N, m).
         NDArray kernel1 = qs.matMul(keyLandmarksT).add(emptyKeys).softmax(-1);
         // Kernel 2, softmax(Q~ K~^T): (B, H, m, m), the identity on the rows and columns of empty landmarks so that

@@ -97,7 +97,7 @@ public final class SlidingWindowAttention extends ExactPatternAttention {
         long d = q.getShape().get(3);
         long np = SequencePadding.paddedLength(n, dilation);
         long sub = np / dilation;
-        NDArray mask = SequencePadding.append(keyMask, 2, np - n, AttentionMasks.MASKED_SCORE)
+        NDArray mask = SequencePadding.append(keyMask, 2, np - n, AttentionMasks.maskedScore(keyMask.getDataType()))
                 .reshape(b, 1, sub, dilation).transpose(0, 1, 3, 2);
         PartialAttention p = BandedAttention.attend(interleave(Scalars.mul(q, scale), np, dilation),
                 interleave(k, np, dilation), interleave(v, np, dilation), mask, radius, withLse,

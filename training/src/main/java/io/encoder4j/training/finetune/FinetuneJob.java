@@ -26,6 +26,7 @@ import io.encoder4j.models.SequenceClassificationModel;
 import io.encoder4j.models.TaskModel;
 import io.encoder4j.models.TokenClassificationModel;
 import io.encoder4j.training.loop.DeviceSelection;
+import io.encoder4j.training.loop.PrecisionSupport;
 import io.encoder4j.training.loop.RunContext;
 import io.encoder4j.training.loop.Trainer;
 import io.encoder4j.training.loop.TrainingConfig;
@@ -100,7 +101,8 @@ public final class FinetuneJob {
         }
         FinetuneJobConfig job = ConfigLoader.load(checkpoint.resolve(Trainer.CONFIG), FinetuneJobConfig.class,
                 overrides);
-        return train(job, DeviceSelection.resolveSingle("training.device", job.training().device(), "fine-tuning"), runDir, checkpoint);
+        Device device = DeviceSelection.resolveSingle("training.device", job.training().device(), "fine-tuning");
+        return train(job, device, runDir, checkpoint);
     }
 
     /**
@@ -180,6 +182,7 @@ public final class FinetuneJob {
                     : job.task().equals(FinetuneJobConfig.TOKEN_CLASSIFICATION) ? job.data().taggingMaxLength()
                     : job.data().windowing().maxLength();
             EncoderConfig encoder = encoderOf(job, pretrained, tokenizer, maxLength);
+            PrecisionSupport.requireSupported(job.training(), encoder);
             if (job.task().equals(FinetuneJobConfig.CLASSIFICATION)) {
                 ClassificationDataConfig data = job.data().classification();
                 ClassificationSplit split = ClassificationSplit.of(job);

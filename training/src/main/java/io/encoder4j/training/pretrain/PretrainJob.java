@@ -18,6 +18,7 @@ import io.encoder4j.models.EncoderConfig;
 import io.encoder4j.models.MaskedLmModel;
 import io.encoder4j.models.ModelDirectory;
 import io.encoder4j.training.loop.DeviceSelection;
+import io.encoder4j.training.loop.PrecisionSupport;
 import io.encoder4j.training.loop.RunContext;
 import io.encoder4j.training.loop.Trainer;
 import io.encoder4j.training.loop.TrainingConfig;
@@ -64,6 +65,7 @@ public final class PretrainJob {
     public static TrainingResult run(PretrainJobConfig job) throws IOException {
         // Before anything is written: a GPU that is not there must not leave a run directory behind.
         Device device = DeviceSelection.resolve("training.device", job.training().device());
+        PrecisionSupport.requireSupported(job.training(), job.model());
         try (RunDirectory runDir = RunDirectory.claim(job.run())) {
             LOG.info("Run directory {}", runDir.path());
             return train(job, device, runDir, null);
@@ -83,6 +85,7 @@ public final class PretrainJob {
         }
         PretrainJobConfig job = ConfigLoader.load(checkpoint.resolve(Trainer.CONFIG), PretrainJobConfig.class,
                 overrides);
+        PrecisionSupport.requireSupported(job.training(), job.model());
         return train(job, DeviceSelection.resolve("training.device", job.training().device()), runDir, checkpoint);
     }
 

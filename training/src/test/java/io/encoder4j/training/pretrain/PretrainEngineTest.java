@@ -194,6 +194,17 @@ class PretrainEngineTest {
         assertFalse(Files.exists(dir.resolve("runs/on-gpu")));
     }
 
+    /** FP16 with an attention type that fails in FP16 on a GPU (docs/gpu.md) is refused before anything is written. */
+    @Test
+    void fp16WithAnUnverifiedAttentionIsOneLineAndWritesNothing() {
+        assertEquals("error: " + job + ": training.precision: fp16 is not supported with 'linear' attention yet (it "
+                + "trains in FP16 with bigbird, blockwise, full, global, long_short, nystrom, rfa, sliding_window; see "
+                + "docs/gpu.md); use fp32\n",
+                cli(2, "pretrain", job.toString(), "run.name=half-window", "training.precision=fp16",
+                        "model.attention.type=linear"));
+        assertFalse(Files.exists(dir.resolve("runs/half-window")));
+    }
+
     @Test
     void printConfigShowsTheResolvedJobAndRunsNothing() throws Exception {
         String yaml = cli(0, "pretrain", job.toString(), "--print-config", "run.name=printed",
