@@ -165,40 +165,18 @@ class FullAttentionTest {
     }
 
     /**
-     * Mixed precision builds the masks in FP16: -1e9 would round to -inf there and 0 * -inf made every token's
-     * mask NaN. The FP16 masks are finite, and FP16 attention matches FP32 at the real positions.
+     * Mixed precision builds the masks in FP16, where -1e9 rounds to -inf: the FP16 mask is 0 at tokens and the finite
+     * {@link AttentionMasks#MASKED_SCORE_FP16} at padding. FP16 attention itself is compared with FP32 for every
+     * mechanism that trains in FP16 in {@code Float16AttentionTest}.
      */
     @Test
-    void float16MasksAreFiniteAndAttentionMatchesFloat32() {
+    void float16MasksAreFinite() {
         AttentionContext half = AttentionContext.fromMasks(paddingMask(), null, DataType.FLOAT16);
         assertEquals(DataType.FLOAT16, half.additiveKeyMask().getDataType());
         float[] additive = half.additiveKeyMask().toType(DataType.FLOAT32, false).toFloatArray();
         float[] padding = paddingMask().toFloatArray();
         for (int i = 0; i < additive.length; i++) {
             assertEquals(padding[i] == 1 ? 0f : AttentionMasks.MASKED_SCORE_FP16, additive[i], 0f, "position " + i);
-        }
-
-        FullAttention attention = block();
-        FullAttention halfAttention = new FullAttention(AttentionBuild.of(AttentionConfig.full(0f), E, H, N));
-        halfAttention.setInitializer(new NormalInitializer(0.2f), Parameter.Type.WEIGHT);
-        halfAttention.setInitializer(new NormalInitializer(0.2f), Parameter.Type.BIAS);
-        halfAttention.initialize(manager, DataType.FLOAT16, new Shape(B, N, E), new Shape(B, N),
-                new Shape(B, 1, 1, N));
-        // The same weights in both: the FP16 ones, widened.
-        for (Pair<String, Parameter> p : halfAttention.getParameters()) {
-            attention.getParameters().get(p.getKey()).getArray()
-                    .set(p.getValue().getArray().toType(DataType.FLOAT32, false).toFloatArray());
-        }
-        NDArray x = manager.randomNormal(new Shape(B, N, E));
-        float[] expected = attend(attention, x, paddingMask());
-        float[] actual = halfAttention.attend(new ParameterStore(manager, false), x.toType(DataType.FLOAT16, false), half,
-                false).toType(DataType.FLOAT32, false).toFloatArray();
-        float[] real = paddingMask().toFloatArray();
-        for (int i = 0; i < actual.length; i++) {
-            if (real[i / E] == 1) {
-                assertTrue(Float.isFinite(actual[i]), "non-finite output at " + i);
-                assertEquals(expected[i], actual[i], 2e-2f + 1e-2f * Math.abs(expected[i]), "output " + i);
-            }
         }
     }
 }
