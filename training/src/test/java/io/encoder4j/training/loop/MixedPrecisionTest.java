@@ -14,10 +14,8 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.encoder4j.core.config.ConfigException;
-import io.encoder4j.core.config.ConfigLoader;
 import io.encoder4j.core.io.FileTrees;
 import io.encoder4j.training.optim.LossScale;
-import io.encoder4j.training.run.RunConfig;
 import io.encoder4j.training.run.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,39 +40,32 @@ class MixedPrecisionTest {
     @TempDir
     Path dir;
 
+    private RegressionRuns runs;
     private NDManager manager;
-    private final List<RunDirectory> runs = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        manager = NDManager.newBaseManager();
+        runs = new RegressionRuns(dir, "max_steps: 20\nlearning_rate: 0.05\nwarmup_steps: 2\nlog_every: 1\neval_every: 10\n"
+                + "device: cpu\ninitial_loss_scale: 64\nloss_scale_growth_interval: 4\n");
+        manager = runs.manager();
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        for (RunDirectory r : runs) {
-            r.close();
-        }
-        manager.close();
+        runs.close();
     }
 
     private TrainingConfig config(String... overrides) throws IOException {
-        Path file = dir.resolve("training.yaml");
-        Files.writeString(file, "max_steps: 20\nlearning_rate: 0.05\nwarmup_steps: 2\nlog_every: 1\neval_every: 10\n"
-                + "device: cpu\ninitial_loss_scale: 64\nloss_scale_growth_interval: 4\n");
-        return ConfigLoader.load(file, TrainingConfig.class, List.of(overrides));
+        return runs.config(overrides);
     }
 
     private Trainer<RegressionTask.Batch> trainer(RegressionTask task, String name, TrainingConfig config)
             throws IOException {
-        RunDirectory run = RunDirectory.claim(new RunConfig(name, dir.resolve("runs").toString(), false, 3L));
-        runs.add(run);
-        return new Trainer<>(task, config, new RunContext(run, "regression", 3L, "training: {}\n", Map.of(), null),
-                manager);
+        return runs.trainer(task, name, config);
     }
 
     private Path run(String name) {
-        return dir.resolve("runs").resolve(name);
+        return runs.run(name);
     }
 
     private static List<JsonNode> trainRows(Path run) throws IOException {
@@ -187,11 +178,7 @@ class MixedPrecisionTest {
         copy(run("reference"), run("resumed"));
         RegressionTask resumed = new RegressionTask(manager, 3, 8).infiniteGradientAt(Set.of(3L));
         resumed.loadModel(run("resumed").resolve(RunDirectory.CHECKPOINTS).resolve("step-000010/model"));
-        Files.writeString(run("resumed").resolve(RunDirectory.CONFIG), "training: {}\n");
-        RunDirectory reopened = RunDirectory.reopen(run("resumed"));
-        runs.add(reopened);
-        new Trainer<>(resumed, config("precision=fp16", "save_every=5", "save_total_limit=0"),
-                new RunContext(reopened, "regression", 3L, "training: {}\n", Map.of(), null), manager)
+        runs.reopened(resumed, "resumed", config("precision=fp16", "save_every=5", "save_total_limit=0"))
                 .resume(run("resumed").resolve(RunDirectory.CHECKPOINTS).resolve("step-000010"));
         assertArrayEquals(reference.weights(), resumed.weights());
         List<JsonNode> a = trainRows(run("reference"));

@@ -12,15 +12,12 @@ import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.encoder4j.core.config.ConfigException;
-import io.encoder4j.core.config.ConfigLoader;
-import io.encoder4j.training.run.RunConfig;
 import io.encoder4j.training.run.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
@@ -35,39 +32,32 @@ class TrainerTest {
     @TempDir
     Path dir;
 
+    private RegressionRuns runs;
     private NDManager manager;
-    private final List<RunDirectory> runs = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        manager = NDManager.newBaseManager();
+        runs = new RegressionRuns(dir, "max_steps: 20\nlearning_rate: 0.05\nwarmup_steps: 2\nlog_every: 5\neval_every: 10\n"
+                + "device: cpu\n");
+        manager = runs.manager();
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        for (RunDirectory r : runs) {
-            r.close();
-        }
-        manager.close();
+        runs.close();
     }
 
     private TrainingConfig config(String... overrides) throws IOException {
-        Path file = dir.resolve("training.yaml");
-        Files.writeString(file, "max_steps: 20\nlearning_rate: 0.05\nwarmup_steps: 2\nlog_every: 5\neval_every: 10\n"
-                + "device: cpu\n");
-        return ConfigLoader.load(file, TrainingConfig.class, List.of(overrides));
+        return runs.config(overrides);
     }
 
     private Trainer<RegressionTask.Batch> trainer(RegressionTask task, String name, TrainingConfig config)
             throws IOException {
-        RunDirectory run = RunDirectory.claim(new RunConfig(name, dir.resolve("runs").toString(), false, 3L));
-        runs.add(run);
-        return new Trainer<>(task, config, new RunContext(run, "regression", 3L, "training: {}\n", Map.of(), null),
-                manager);
+        return runs.trainer(task, name, config);
     }
 
     private Path run(String name) {
-        return dir.resolve("runs").resolve(name);
+        return runs.run(name);
     }
 
     private static List<JsonNode> rows(Path run, String split) throws IOException {
@@ -215,15 +205,9 @@ class TrainerTest {
         assertEquals(5, Trainer.readState(checkpoints.resolve("step-000005")).step());
 
         // Resume from step 5 in a new process-like setting: a fresh task loads the checkpoint's weights.
-        runs.remove(runs.size() - 1).close();
         RegressionTask resumed = new RegressionTask(manager, 3, 8);
         resumed.loadModel(checkpoints.resolve("step-000005/model"));
-        Files.writeString(run("full").resolve(RunDirectory.CONFIG), "training: {}\n");
-        RunDirectory reopened = RunDirectory.reopen(run("full"));
-        runs.add(reopened);
-        new Trainer<>(resumed, config("save_every=5"),
-                new RunContext(reopened, "regression", 3L, "training: {}\n", Map.of(), null), manager)
-                .resume(checkpoints.resolve("step-000005"));
+        runs.reopened(resumed, "full", config("save_every=5")).resume(checkpoints.resolve("step-000005"));
         assertArrayEquals(reference.weights(), resumed.weights());
         List<JsonNode> a = rows(run("reference"), "train");
         List<JsonNode> b = rows(run("full"), "train");
