@@ -45,7 +45,7 @@ fi
 out="$here/jni-host"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-flags=(-O2 -std=c++17 -fPIC -D_GLIBCXX_USE_CXX11_ABI="$abi" "${defs[@]}" -w
+flags=(-O2 -std=c++17 -fPIC -D_GLIBCXX_USE_CXX11_ABI="$abi" -w
        -I"$include" -I"$src" -I"$utils" -I"$torch_dir/include" -I"$torch_dir/include/torch/csrc/api/include")
 echo "build-jni.sh: compiling $(ls "$src"/*.cc | wc -l) files against torch $version ($flavor) in $torch_dir" >&2
 compile() {
@@ -53,12 +53,11 @@ compile() {
     'g++ "$@" -c "{}" -o "'"$work"'/$(basename "{}" .cc).o" || { echo "build-jni.sh: failed: {}" >&2; exit 255; }' \
     _ "$@"
 }
-if ! compile "${flags[@]}"; then
+if ! compile "${flags[@]}" "${defs[@]}"; then
   [ ${#defs[@]} -gt 0 ] || exit 1
   echo "build-jni.sh: the CUDA-only code did not compile; building without it (torchCudaEmptyCache does nothing)" >&2
   rm -f "$work"/*.o
-  compile -O2 -std=c++17 -fPIC -D_GLIBCXX_USE_CXX11_ABI="$abi" -w -I"$include" -I"$src" -I"$utils" \
-    -I"$torch_dir/include" -I"$torch_dir/include/torch/csrc/api/include"
+  compile "${flags[@]}"
 fi
 mkdir -p "$out"
 g++ -shared -o "$work/libdjl_torch.so" "$work"/*.o -L"$torch_dir/lib" -Wl,--no-as-needed "${libs[@]}" \
